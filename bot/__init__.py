@@ -1,0 +1,1 @@
+"""newsdigest's Telegram face: the bot, its handlers, rendering and delivery."""
