@@ -69,6 +69,15 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object, info) -> object:
+        # `.env.example` lists every setting with an empty value: empty means "the default".
+        if isinstance(value, str) and not value.strip() and info.field_name:
+            field = cls.model_fields[info.field_name]
+            return field.get_default(call_default_factory=True)
+        return value
+
     @field_validator("admin_chat_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

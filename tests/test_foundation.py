@@ -78,3 +78,13 @@ def test_unknown_command_is_one_line_error() -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "no-such-command" in result.stderr
+
+
+def test_empty_settings_mean_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", " ")
+    monkeypatch.setenv("ADMIN_CHAT_IDS", "")
+    settings = Settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.admin_chat_ids == []

@@ -1,0 +1,1 @@
+"""Composing digests: for one subscriber, the matching new stories, ranked and grouped."""
