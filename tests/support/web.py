@@ -4,6 +4,7 @@ fault a real site can produce (slow answers, redirects, loops, huge bodies, 304s
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
@@ -76,10 +77,8 @@ class LocalWeb:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if send_body and status != 304:
-                    try:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
