@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from digests.errors import UserError
+
 # Modules that each define `register(subparsers)`.
 COMMAND_MODULES = (
     "bot.run_command",
@@ -21,8 +23,8 @@ COMMAND_MODULES = (
 )
 
 
-class CommandError(Exception):
-    """A problem with what the user asked for: printed as one line, exit status 1."""
+# Sub-command handlers raise this (or digests' UserError) for a one-line error, exit 1.
+CommandError = UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except CommandError as exc:
+    except UserError as exc:
         print(f"newsdigest {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
