@@ -1,0 +1,214 @@
+"""One HTML page in, its article out: newspaper4k first, trafilatura where it falls short.
+
+newspaper4k gives the metadata (title, authors, date, top image) and usually the cleanest
+body. It fails outright on some languages here (Japanese without tinysegmenter, Korean
+without NLTK's punkt, Chinese without jieba), and now and then it picks the wrong block
+or a fraction of a split article body. trafilatura, run on the same HTML, is the second
+opinion: its text is taken when newspaper4k's is missing, much shorter, or mostly site
+furniture. Nothing here touches the network: images are not fetched, NLP is never run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from digests.extract.article import Article
+from digests.extract.boilerplate import furniture_share, tidy_body
+from digests.extract.language import detect_language, page_language
+
+log = logging.getLogger(__name__)
+
+# newspaper4k's text is replaced by trafilatura's when it has less than this share of it.
+SHORTER_THAN_TRAFILATURA = 0.6
+# ... or when this share of its lines are furniture ("Read more", "No Result" …).
+FURNITURE_SHARE = 0.3
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
+_OG_TITLE = re.compile(
+    r"""<meta[^>]+property\s*=\s*["']og:title["'][^>]*content\s*=\s*["']([^"']+)""", re.I
+)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+@dataclass
+class _Extraction:
+    """What one extractor found (empty strings when it found nothing)."""
+
+    title: str = ""
+    text: str = ""
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    top_image: str = ""
+    language: str = ""
+    error: str = ""
+
+
+def decode_html(html: str | bytes, encoding: str | None = None) -> str:
+    """The page as text: the given encoding (e.g. from Content-Type), else the one the
+    page declares, else UTF-8, else a guess; never raises."""
+    if isinstance(html, str):
+        return html
+    head = html[:4096]
+    candidates = [encoding] if encoding else []
+    for pattern in (_XML_ENCODING, _CHARSET):
+        match = pattern.search(head)
+        if match:
+            candidates.append(match.group(1).decode("ascii", "replace"))
+    candidates.append("utf-8")
+    for candidate in candidates:
+        try:
+            return html.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from trafilatura.utils import decode_file
+
+    return decode_file(html)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _newspaper_config(language: str):
+    from newspaper.configuration import Configuration
+
+    config = Configuration()
+    config.fetch_images = False  # parse() would download every candidate image
+    config.follow_meta_refresh = False
+    config.max_text = 1_000_000
+    config.memorize_articles = False
+    if language:
+        # A language newspaper4k has no stop words for: let it read the page's meta.
+        with contextlib.suppress(ValueError):
+            config.language = language
+    return config
+
+
+def _run_newspaper(html: str, url: str, language: str) -> _Extraction:
+    from newspaper import Article as NewspaperArticle
+
+    article = NewspaperArticle(url, config=_newspaper_config(language))
+    article.download(input_html=html)
+    article.parse()
+    return _Extraction(
+        title=(article.title or "").strip(),
+        text=article.text or "",
+        authors=[a for a in (article.authors or []) if a and len(a) < 100],
+        published=_aware(article.publish_date)
+        if isinstance(article.publish_date, datetime)
+        else None,
+        top_image=article.meta_img or article.top_image or "",
+        language=article.meta_lang or "",
+    )
+
+
+def newspaper_extraction(html: str, url: str, language: str) -> _Extraction:
+    """newspaper4k's reading of the page; `error` set (and text empty) when it failed.
+
+    Languages whose tokenizer is missing (Chinese, Korean, Thai…) make newspaper4k raise;
+    it is then asked again as English, which still finds the metadata.
+    """
+    try:
+        return _run_newspaper(html, url, language)
+    except (ImportError, LookupError) as exc:
+        error = f"newspaper4k cannot read {language or 'this language'}: {type(exc).__name__}"
+    except Exception as exc:  # a parser bug on odd HTML must not lose the page
+        return _Extraction(error=f"newspaper4k failed: {type(exc).__name__}: {exc}"[:300])
+    try:
+        metadata_only = _run_newspaper(html, url, "en")
+    except Exception:
+        return _Extraction(error=error)
+    metadata_only.text = ""
+    metadata_only.error = error
+    return metadata_only
+
+
+def trafilatura_extraction(html: str, url: str, *, with_metadata: bool = False) -> _Extraction:
+    """trafilatura's reading of the page (comments left out)."""
+    import trafilatura
+
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, include_comments=False, include_tables=True, with_metadata=with_metadata
+        )
+    except Exception as exc:
+        return _Extraction(error=f"trafilatura failed: {type(exc).__name__}: {exc}"[:300])
+    if document is None:
+        return _Extraction()
+    return _Extraction(
+        title=(document.title or "").strip() if with_metadata else "",
+        text=document.text or "",
+        authors=[a.strip() for a in (document.author or "").split(";") if a.strip()],
+        top_image=document.image or "",
+    )
+
+
+def combine_texts(
+    newspaper_text: str,
+    trafilatura_text: str,
+    *,
+    title: str = "",
+    authors: list[str] | None = None,
+) -> tuple[str, str]:
+    """The better body of the two, tidied, and which extractor it came from."""
+    ours = tidy_body(newspaper_text, title=title, authors=authors)
+    theirs = tidy_body(trafilatura_text, title=title, authors=authors)
+    if not ours:
+        return theirs, "trafilatura" if theirs else ""
+    if not theirs:
+        return ours, "newspaper4k"
+    if len(ours) < SHORTER_THAN_TRAFILATURA * len(theirs):
+        return theirs, "trafilatura"
+    if furniture_share(newspaper_text) > FURNITURE_SHARE:
+        return theirs, "trafilatura"
+    return ours, "newspaper4k"
+
+
+def _fallback_title(html: str) -> str:
+    import html as html_lib
+
+    for pattern in (_OG_TITLE, _TITLE):
+        match = pattern.search(html[:50000])
+        if match:
+            return html_lib.unescape(re.sub(r"\s+", " ", match.group(1))).strip()
+    return ""
+
+
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Article:
+    """The article in a page: title, body text, authors, date, top image, language.
+
+    Never raises on bad HTML and never touches the network. `text` is "" when no
+    extractor found a body (`extractor` is then "").
+    """
+    page = decode_html(html, encoding)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        language = page_language(page)
+        paper = newspaper_extraction(page, url, language)
+        if paper.error:
+            log.debug("%s: %s", url, paper.error)
+        second = trafilatura_extraction(page, url, with_metadata=not paper.title)
+    title = paper.title or second.title or _fallback_title(page)
+    authors = paper.authors or second.authors
+    text, extractor = combine_texts(paper.text, second.text, title=title, authors=authors)
+    if text and not language:
+        language = detect_language(text)
+    return Article(
+        title=title,
+        text=text,
+        authors=authors,
+        published=paper.published,
+        top_image=paper.top_image or second.top_image,
+        language=language,
+        extractor=extractor,
+    )
