@@ -1,0 +1,1 @@
+"""Feeds: canonical story URLs, parsing RSS/Atom, discovery, OPML, the catalog, polling."""

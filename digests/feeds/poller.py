@@ -1,0 +1,322 @@
+"""Polling: every due feed fetched (conditionally), parsed, its new entries stored as
+stories, and its health and next poll time recorded.
+
+A story is new only if neither its canonical URL (across all feeds) nor its GUID
+(within its feed) was seen before, so a feed that drops and re-adds an item, or two
+feeds carrying the same article, make one story. One feed's failure never stops the
+others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digests.config import Settings
+from digests.feeds.canonical import canonical_url
+from digests.feeds.parser import FeedEntry, FeedParseError, ParsedFeed, parse_feed_async
+from digests.fetcher import Fetcher, FetchResult
+from digests.storage import Database
+from digests.storage.models import Feed, Story, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_INTERVAL = timedelta(hours=24)
+# SQLite allows 32766 bound parameters per statement; stay well below any backend's limit.
+LOOKUP_CHUNK = 500
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+@dataclass
+class PollReport:
+    """What one polling round did."""
+
+    polled: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_stories: int = 0
+    errors: list[str] = field(default_factory=list)  # "feed URL: reason", one per failed feed
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What polling needs to know about a feed, detached from the database."""
+
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    ttl_minutes: int | None
+    has_title: bool
+
+
+@dataclass
+class FeedOutcome:
+    """One feed's poll, before it is written down."""
+
+    feed: FeedState
+    fetched: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+
+
+def poll_interval(
+    settings: Settings, ttl_minutes: int | None = None, failures: int = 0
+) -> timedelta:
+    """How long until a feed's next poll.
+
+    The global POLL_INTERVAL_MINUTES, or longer when the feed asks for it (<ttl>,
+    Cache-Control max-age) — a feed is never polled sooner than the global interval.
+    A failing feed waits interval × 2^failures. Never more than 24 hours.
+    """
+    base = timedelta(minutes=max(1, settings.poll_interval_minutes))
+    if ttl_minutes:
+        base = max(base, timedelta(minutes=ttl_minutes))
+    if failures > 0:
+        base = base * (2 ** min(failures, 16))
+    return min(base, MAX_INTERVAL)
+
+
+def max_age_minutes(headers: dict[str, str]) -> int | None:
+    """The whole minutes of a Cache-Control max-age, if the answer carries one."""
+    match = _MAX_AGE.search(headers.get("cache-control", ""))
+    if not match:
+        return None
+    return int(match.group(1)) // 60 or None
+
+
+def _due_feeds(db: Database, now: datetime, force: bool) -> list[FeedState]:
+    query = select(Feed).where(Feed.enabled.is_(True)).order_by(Feed.id)
+    if not force:
+        query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+    with db.session() as session:
+        return [
+            FeedState(
+                id=feed.id,
+                url=feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                consecutive_failures=feed.consecutive_failures or 0,
+                ttl_minutes=feed.ttl_minutes,
+                has_title=bool(feed.title),
+            )
+            for feed in session.scalars(query)
+        ]
+
+
+def count_due_feeds(db: Database, *, now: datetime | None = None, force: bool = False) -> int:
+    """How many feeds a poll at `now` would fetch."""
+    return len(_due_feeds(db, now or utcnow(), force))
+
+
+async def _fetch_and_parse(fetcher: Fetcher, feed: FeedState) -> FeedOutcome:
+    outcome = FeedOutcome(feed)
+    try:
+        outcome.fetched = await fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified
+        )
+        if outcome.fetched.error:
+            outcome.error = outcome.fetched.error
+        elif outcome.fetched.ok:
+            fetched = outcome.fetched
+            outcome.parsed = await parse_feed_async(
+                fetched.body, fetched.final_url, fetched.headers.get("content-type", "")
+            )
+    except FeedParseError as exc:
+        outcome.error = str(exc)
+    except Exception as exc:  # one feed's surprise must not stop the round
+        log.exception("feed %s: unexpected error while polling", feed.url)
+        outcome.error = f"unexpected error: {type(exc).__name__}: {exc}"
+    return outcome
+
+
+def _chunks(values: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _new_stories(
+    session: Session, feed_id: int, entries: Sequence[FeedEntry], now: datetime
+) -> list[dict]:
+    """Rows for the entries not seen before, under their canonical URL or their GUID."""
+    candidates: list[tuple[str, FeedEntry]] = []
+    batch_urls: set[str] = set()
+    batch_guids: set[str] = set()
+    for entry in entries:
+        key = canonical_url(entry.url)
+        # The same item twice in one document counts once.
+        if key in batch_urls or (entry.guid and entry.guid in batch_guids):
+            continue
+        batch_urls.add(key)
+        if entry.guid:
+            batch_guids.add(entry.guid)
+        candidates.append((key, entry))
+    if not candidates:
+        return []
+    seen_urls: set[str] = set()
+    for chunk in _chunks(sorted(batch_urls)):
+        seen_urls.update(
+            session.scalars(select(Story.canonical_url).where(Story.canonical_url.in_(chunk)))
+        )
+    seen_guids: set[str] = set()
+    for chunk in _chunks(sorted(batch_guids)):
+        seen_guids.update(
+            guid
+            for guid in session.scalars(
+                select(Story.guid).where(Story.feed_id == feed_id, Story.guid.in_(chunk))
+            )
+            if guid
+        )
+    return [
+        {
+            "feed_id": feed_id,
+            "guid": entry.guid,
+            "url": entry.url,
+            "canonical_url": key,
+            "title": entry.title,
+            "feed_summary": entry.summary,
+            "published_at": entry.published_at,
+            "first_seen_at": now,
+            "status": "new",
+            "text": "",
+            "summary": [],
+            "authors": [],
+            "top_image": "",
+            "language": "",
+            "extractor": "",
+            "extract_attempts": 0,
+        }
+        for key, entry in candidates
+        if key not in seen_urls and not (entry.guid and entry.guid in seen_guids)
+    ]
+
+
+def _insert_stories(session: Session, rows: list[dict]) -> int:
+    """Insert rows; if another writer got there first, insert the rest one by one."""
+    if not rows:
+        return 0
+    try:
+        with session.begin_nested():
+            session.execute(insert(Story), rows)
+        return len(rows)
+    except IntegrityError:
+        inserted = 0
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(Story), [row])
+                inserted += 1
+            except IntegrityError:
+                continue
+        return inserted
+
+
+def _record(db: Database, settings: Settings, outcome: FeedOutcome, now: datetime) -> int:
+    """Write one feed's poll: new stories, validators, health, next poll time.
+    Returns the number of new stories."""
+    state, fetched, parsed = outcome.feed, outcome.fetched, outcome.parsed
+    with db.session() as session:
+        feed = session.get(Feed, state.id)
+        if feed is None:  # removed while we were fetching
+            return 0
+        feed.last_polled_at = now
+        feed.last_status = fetched.status if fetched is not None else 0
+        new = 0
+        if outcome.error is not None:
+            feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
+            feed.last_error = outcome.error
+            feed.last_error_at = now
+        else:
+            assert fetched is not None
+            feed.consecutive_failures = 0
+            feed.last_success_at = now
+            wish = max_age_minutes(fetched.headers)
+            if parsed is not None:
+                # A 200: new validators (or none), the feed's own caching wish.
+                feed.etag = fetched.headers.get("etag") or None
+                feed.last_modified = fetched.headers.get("last-modified") or None
+                wishes = [m for m in (parsed.ttl_minutes, wish) if m]
+                feed.ttl_minutes = max(wishes) if wishes else None
+                if parsed.title and not feed.title:
+                    feed.title = parsed.title[:512]
+                if parsed.site_url and not feed.site_url:
+                    feed.site_url = parsed.site_url[:2048]
+                if parsed.warning:
+                    feed.last_error = parsed.warning
+                    feed.last_error_at = now
+                new = _insert_stories(session, _new_stories(session, feed.id, parsed.entries, now))
+                if new:
+                    feed.last_new_entry_at = now
+            elif wish:
+                feed.ttl_minutes = max(wish, feed.ttl_minutes or 0)
+        feed.next_poll_at = now + poll_interval(
+            settings, feed.ttl_minutes, feed.consecutive_failures
+        )
+        return new
+
+
+def _log_outcome(outcome: FeedOutcome, new: int) -> None:
+    url = outcome.feed.url
+    if outcome.error is not None:
+        log.warning("feed %s failed: %s", url, outcome.error)
+        return
+    if outcome.parsed is None:
+        log.debug("feed %s: not modified", url)
+        return
+    if outcome.parsed.warning:
+        log.warning("feed %s: %s", url, outcome.parsed.warning)
+    for reason in outcome.parsed.skipped:
+        log.info("feed %s: skipped an %s", url, reason)
+    log.debug("feed %s: %d entries, %d new", url, len(outcome.parsed.entries), new)
+
+
+async def poll_due_feeds(
+    db: Database,
+    fetcher: Fetcher,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> PollReport:
+    """Poll every enabled feed whose next poll time has come (all of them with
+    `force`), store new entries as stories with status "new", record each feed's
+    health; never raises for a feed's trouble."""
+    now = now or utcnow()
+    settings = fetcher.settings
+    feeds = _due_feeds(db, now, force)
+    report = PollReport()
+    # Database writes go one at a time, off the event loop: SQLite has one writer, and
+    # a serial order makes "the same URL in two feeds" one story without races.
+    write_lock = asyncio.Lock()
+
+    async def poll_one(feed: FeedState) -> None:
+        outcome = await _fetch_and_parse(fetcher, feed)
+        async with write_lock:
+            try:
+                new = await asyncio.to_thread(_record, db, settings, outcome, now)
+            except Exception as exc:
+                log.exception("feed %s: could not store the poll", feed.url)
+                outcome.error = outcome.error or f"could not store: {type(exc).__name__}: {exc}"
+                new = 0
+        _log_outcome(outcome, new)
+        report.polled += 1
+        report.new_stories += new
+        if outcome.error is not None:
+            report.failed += 1
+            report.errors.append(f"{feed.url}: {outcome.error}")
+        elif outcome.fetched is not None and outcome.fetched.not_modified:
+            report.not_modified += 1
+        if progress is not None:
+            progress(1)
+
+    await asyncio.gather(*(poll_one(feed) for feed in feeds))
+    return report
