@@ -1,0 +1,298 @@
+"""Processing new stories: fetch each page, extract and summarize it in a process pool,
+store the result — or the feed's own title and description, with the reason, when the
+page cannot be read. A story is never lost, and each is processed once.
+
+Pages are fetched concurrently (the Fetcher limits how many at once) while the pool
+works; each page gets EXTRACT_TIMEOUT seconds of a worker, and a worker that overruns
+is killed and the pool rebuilt, so one pathological page cannot stall the pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from digests.config import Settings
+from digests.extract.reading import PageReading, not_html_reason, read_page
+from digests.fetcher import Fetcher, FetchResult
+from digests.storage import Database
+from digests.storage.models import Story, utcnow
+from digests.summarize.summarizer import summarize
+
+log = logging.getLogger(__name__)
+
+# Results are written to the database this many at a time.
+WRITE_BATCH = 25
+PageReader = Callable[..., PageReading]
+
+
+@dataclass
+class ProcessReport:
+    """How many new stories got their page's text, and how many fell back to the feed's."""
+
+    extracted: int = 0
+    fell_back: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: int
+    url: str
+    title: str
+    feed_summary: str
+    published_at: datetime | None
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def _pool_context() -> Any:
+    # Not plain fork: the bot's process has threads (HTTP, scheduler), and forking
+    # those mid-lock can hang a worker. forkserver preloads the extractor once.
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["digests.extract.reading"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _warm_up() -> None:
+    import digests.extract.reading  # noqa: F401  (import the extractors before any page)
+
+
+class ExtractionPool:
+    """A process pool with a per-page time limit that survives hung and crashed workers."""
+
+    def __init__(self, workers: int, timeout: float, reader: PageReader = read_page) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self.reader = reader
+        self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0
+        # Only as many pages in the pool as workers: the time limit counts work, not queue.
+        self._slots = asyncio.Semaphore(self.workers)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
+            )
+        return self._pool
+
+    def _restart(self, generation: int) -> None:
+        """Kill the workers of pool `generation` (if still current) and start afresh."""
+        if generation != self._generation or self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        self._generation += 1
+        _kill_workers(pool)
+
+    async def read(self, body: bytes, url: str, **kwargs: Any) -> PageReading | str:
+        """The page's reading, or a one-line reason it could not be read in time."""
+        async with self._slots:
+            for attempt in range(2):
+                generation = self._generation
+                try:
+                    future = self._executor().submit(self.reader, body, url, **kwargs)
+                    return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+                except TimeoutError:
+                    self._restart(generation)
+                    return f"extraction timed out after {self.timeout:g}s"
+                except BrokenProcessPool:
+                    # Another page's time-out killed the pool, or a worker crashed:
+                    # start a new pool and try once more.
+                    self._restart(generation)
+                    if attempt:
+                        return "extraction crashed the worker process"
+                except Exception as exc:  # the extractor never raises; a bug must not lose a page
+                    log.warning("extracting %s failed", url, exc_info=True)
+                    return f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+        return "extraction crashed the worker process"
+
+    def close(self) -> None:
+        """Stop the workers (killing any still busy: nobody waits for them any more)."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            _kill_workers(pool)
+
+
+def _kill_workers(pool: Executor) -> None:
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
+    if kill is not None:
+        kill()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _fallback(job: _Job, reason: str) -> dict[str, Any]:
+    text = job.feed_summary.strip()
+    return {
+        "status": "fallback",
+        "text": text,
+        "summary": summarize(text, title=job.title) if text else [],
+        "extractor": "feed",
+        "extract_error": reason,
+    }
+
+
+def _extracted(job: _Job, reading: PageReading) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "status": "extracted",
+        "text": reading.text,
+        "summary": reading.summary,
+        "authors": reading.authors,
+        "top_image": reading.top_image[:2048],
+        "language": reading.language[:16],
+        "extractor": reading.extractor,
+        "extract_error": None,
+    }
+    if not job.title and reading.title:
+        values["title"] = reading.title
+    if job.published_at is None and reading.published is not None:
+        values["published_at"] = reading.published
+    return values
+
+
+async def _process_one(
+    job: _Job, fetcher: Fetcher, pool: ExtractionPool, sentences: int
+) -> dict[str, Any]:
+    result: FetchResult = await fetcher.fetch(job.url)
+    if not result.ok:
+        reason = result.error or f"HTTP {result.status}"
+        return _fallback(job, reason)
+    content_type = result.headers.get("content-type", "")
+    reason = not_html_reason(content_type, result.body)
+    if reason:
+        return _fallback(job, reason)
+    reading = await pool.read(
+        result.body,
+        result.final_url or job.url,
+        encoding=_charset(content_type),
+        sentences=sentences,
+    )
+    if isinstance(reading, str):
+        return _fallback(job, reading)
+    if reading.problem:
+        fallback = _fallback(job, reading.problem)
+        if not fallback["text"] and not reading.problem.startswith("page text is mostly"):
+            # No feed description at all: a short page text is better than nothing.
+            fallback["text"] = reading.text
+            fallback["summary"] = summarize(reading.text, title=job.title or reading.title)
+        return {**fallback, "language": reading.language[:16]}
+    return _extracted(job, reading)
+
+
+def _write(db: Database, results: list[tuple[int, dict[str, Any]]]) -> None:
+    now = utcnow()
+    with db.session() as session:
+        stories = {
+            s.id: s
+            for s in session.scalars(select(Story).where(Story.id.in_([i for i, _ in results])))
+        }
+        for story_id, values in results:
+            story = stories.get(story_id)
+            if story is None:
+                continue  # deleted meanwhile (its feed was removed)
+            for name, value in values.items():
+                setattr(story, name, value)
+            story.extract_attempts = (story.extract_attempts or 0) + 1
+            story.processed_at = now
+
+
+def _new_jobs(db: Database, limit: int | None) -> list[_Job]:
+    with db.session() as session:
+        query = (
+            select(Story.id, Story.url, Story.title, Story.feed_summary, Story.published_at)
+            .where(Story.status == "new")
+            .order_by(Story.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [_Job(*row) for row in session.execute(query)]
+
+
+def worker_count(settings: Settings) -> int:
+    """EXTRACT_WORKERS, where 0 means one per CPU."""
+    return settings.extract_workers if settings.extract_workers > 0 else (os.cpu_count() or 1)
+
+
+async def process_new_stories(
+    db: Database,
+    fetcher: Fetcher,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    reader: PageReader = read_page,
+) -> ProcessReport:
+    """Give every story with status "new" its page's text and summary ("extracted"), or
+    the feed's title and description with the reason ("fallback").
+
+    `reader` is the function a worker runs on each page (tests inject slow ones).
+    """
+    report = ProcessReport()
+    jobs = await asyncio.to_thread(_new_jobs, db, limit)
+    if not jobs:
+        return report
+    workers = worker_count(settings)
+    pool = ExtractionPool(workers, settings.extract_timeout, reader)
+    sentences = settings.summary_sentences
+    # Enough pages in flight to keep fetches and workers busy, not the whole backlog.
+    in_flight = asyncio.Semaphore(max(4, settings.fetch_concurrency) + 2 * workers)
+    pending: list[tuple[int, dict[str, Any]]] = []
+
+    async def flush() -> None:
+        batch = pending[:]
+        pending.clear()
+        if batch:
+            await asyncio.to_thread(_write, db, batch)
+
+    async def run(job: _Job) -> tuple[_Job, dict[str, Any]]:
+        async with in_flight:
+            try:
+                return job, await _process_one(job, fetcher, pool, sentences)
+            except Exception as exc:  # one story's surprise must not lose the others
+                log.warning("processing %s failed", job.url, exc_info=True)
+                return job, _fallback(job, f"{type(exc).__name__}: {exc}"[:300])
+
+    tasks = [asyncio.create_task(run(job)) for job in jobs]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            job, values = await finished
+            if values["status"] == "extracted":
+                report.extracted += 1
+            else:
+                report.fell_back += 1
+                message = f"{job.url}: {values['extract_error']}"
+                report.errors.append(message)
+                log.info("story %s fell back to the feed's text: %s", job.id, message)
+            pending.append((job.id, values))
+            if len(pending) >= WRITE_BATCH:
+                await flush()
+            if progress is not None:
+                progress(1)
+        await flush()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.to_thread(pool.close)
+    return report
