@@ -14,7 +14,7 @@ from tests.support.web import LocalWeb, closed_port_url
 
 
 def fast_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"fetch_timeout": 2.0, "fetch_connect_timeout": 1.0}
+    values: dict[str, object] = {"fetch_timeout": 10.0, "fetch_connect_timeout": 10.0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
