@@ -15,6 +15,8 @@ from functools import cache, lru_cache
 
 import Stemmer
 
+from digests.topics.words import fold
+
 # Story languages with a Snowball stemmer, by ISO 639-1 code.
 SNOWBALL = {
     "en": "english",
@@ -113,7 +115,46 @@ def language_keys(folded: str, lang: str, cyrillic: bool) -> tuple[str, ...]:
     algorithm = SNOWBALL.get(lang)
     if algorithm is None:
         return ()
-    return (f"{lang}:{_stemmer(algorithm).stemWord(folded)}",)
+    keys = []
+    if "snowball" in LATIN_FORMS:
+        keys.append(f"{lang}:{_stemmer(algorithm).stemWord(folded)}")
+    if "simplemma" in LATIN_FORMS:
+        keys.append(f"{lang}:{_lemma(folded, lang)}")
+    return tuple(dict.fromkeys(keys))
+
+
+# Which base forms Latin-script words get. Measured on the labelled set: Snowball stems
+# precision 0.978 / recall 1.000; simplemma lemmas 0.899 / 0.985 (it maps "ai" and "is" to
+# "be", so `ai` matched a dozen stories). Snowball it is; simplemma stays selectable.
+LATIN_FORMS = ("snowball",)
+
+
+def _lemma(folded: str, lang: str) -> str:
+    import simplemma
+
+    try:
+        return fold(simplemma.lemmatize(folded, lang=lang))
+    except ValueError:  # a language simplemma does not know
+        return folded
+
+
+@cache
+def stopwords(lang: str) -> frozenset[str]:
+    """Function words of a language (newspaper4k's lists, the lower-case entries: the lists
+    also hold some names such as "Deutschland"), folded; empty if none."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("newspaper")  # located, not imported: that is slow
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    try:
+        text = (folder / "resources" / "text" / f"stopwords-{lang}.txt").read_text("utf-8")
+    except OSError:
+        return frozenset()
+    words = (line.strip() for line in text.splitlines())
+    return frozenset(fold(word) for word in words if word and word == word.lower())
 
 
 @lru_cache(maxsize=400_000)
@@ -134,11 +175,12 @@ def story_demonym_keys(folded: str, lang: str, cyrillic: bool) -> tuple[str, ...
     return tuple(dict.fromkeys(keys))
 
 
-def demonym_keys(bases: tuple[str, ...]) -> tuple[str, ...]:
+def demonym_keys(bases: tuple[str, ...], *, typed: bool = True) -> tuple[str, ...]:
     """``e:`` keys to look up for a place name given its folded forms/lemmas: the name
     itself and the name without its final vowel (Ukrain-e, Chin-a, Ital-y), so that
     Ukrainian, Chinese, Italian, Russian, Israeli meet Ukraine, China, Italy, Russia, Israel.
-    Only for place names of four letters or more, never for ordinary words."""
+    Only for place names of four letters or more, never for ordinary words. `typed`: the
+    name as the person typed it (not another language's name for the place)."""
     keys: list[str] = []
     for base in bases:
         if len(base) < MIN_DEMONYM_BASE:
@@ -147,10 +189,7 @@ def demonym_keys(bases: tuple[str, ...]) -> tuple[str, ...]:
         if base[-1] in _VOWELS and len(base) - 1 >= MIN_DEMONYM_BASE:
             keys.append("e:" + base[:-1])
             # Germany -> German(s): the name without its final -y is itself the word.
-            if base[-1] == "y":
+            if base[-1] == "y" and typed:
                 keys.append("w:" + base[:-1])
                 keys.append("w:" + base[:-1] + "s")
-        # Росія -> російський: the stem before -ія takes -йський.
-        if base.endswith(("ія", "ия")) and len(base) - 1 >= MIN_DEMONYM_BASE:
-            keys.append("e:" + base[:-1])
     return tuple(dict.fromkeys(keys))

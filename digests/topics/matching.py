@@ -27,6 +27,7 @@ from digests.topics.forms import (
     LATIN_DEFAULT,
     SNOWBALL,
     language_keys,
+    stopwords,
     story_demonym_keys,
 )
 from digests.topics.places import Alias
@@ -70,7 +71,6 @@ ORG_WORDS = frozenset(
         "huskies",
         "free",
         "monthly",
-        "independent",
         "bureau",
     }
 )
@@ -138,6 +138,11 @@ def analyze_story(story: StoryText) -> AnalyzedStory:
     cyrillic_langs = tuple(lang for lang in languages if lang in CYRILLIC)
     index: dict[str, list[int]] = defaultdict(list)
     fields: list[_Field] = []
+    # Function words of a story in another language than English ("war" = was, "die" = the
+    # in German) are found only inside phrases, never as a topic word on their own.
+    foreign_stopwords = (
+        stopwords(latin_languages[0]) if latin_languages[0] != LATIN_DEFAULT else frozenset()
+    )
     for number, text in enumerate(texts):
         tokens = tokenize(text)[:MAX_FIELD_WORDS]
         title_case = is_title_case(tokens)
@@ -146,8 +151,11 @@ def analyze_story(story: StoryText) -> AnalyzedStory:
         for pos, token in enumerate(tokens):
             code = base + pos
             langs = cyrillic_langs if token.cyrillic else latin_languages
-            for key in _story_word_keys(token.folded, token.cyrillic, langs):
-                index[key].append(code)
+            if not token.cyrillic and token.folded in foreign_stopwords:
+                index["t:" + token.folded].append(code)
+            else:
+                for key in _story_word_keys(token.folded, token.cyrillic, langs):
+                    index[key].append(code)
             core = token.core
             if is_acronym(core):
                 index["A:" + core].append(code)
@@ -180,9 +188,9 @@ def _query_word_keys(word: str, languages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def _positions(word: str, story: AnalyzedStory) -> set[int]:
-    found: set[int] = set()
+def _positions(word: str, story: AnalyzedStory, *, in_phrase: bool = False) -> set[int]:
     index = story.index
+    found: set[int] = set(index.get("t:" + word, ())) if in_phrase else set()
     for key in _query_word_keys(word, story.languages):
         codes = index.get(key)
         if codes:
@@ -192,12 +200,14 @@ def _positions(word: str, story: AnalyzedStory) -> set[int]:
 
 def _sequence_hits(words: tuple[str, ...], story: AnalyzedStory) -> list[tuple[int, int]]:
     """(position, length) of each place where the words occur adjacent and in order."""
-    first = _positions(words[0], story)
-    if not first or len(words) == 1:
-        return [(code, 1) for code in first]
+    if len(words) == 1:
+        return [(code, 1) for code in _positions(words[0], story)]
+    first = _positions(words[0], story, in_phrase=True)
+    if not first:
+        return []
     rest = []
     for word in words[1:]:
-        found = _positions(word, story)
+        found = _positions(word, story, in_phrase=True)
         if not found:
             return []
         rest.append(found)

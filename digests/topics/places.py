@@ -10,6 +10,7 @@ import gettext
 from dataclasses import dataclass
 from functools import cache
 
+from digests.topics.forms import CYRILLIC, demonym_keys, lemmas
 from digests.topics.words import tokenize
 
 # Languages whose names for countries we accept: those of the feeds people read here.
@@ -23,6 +24,8 @@ class Alias:
     """Another name of a place, as a sequence of folded words."""
 
     words: tuple[str, ...]
+    # `e:` keys of the name's demonyms (a country's name in Ukrainian: українські).
+    demonyms: tuple[str, ...]
     # Also an ordinary English word (Male, Manila): only a capitalised occurrence that is
     # not at the start of a sentence or in a Title Case headline counts.
     common_word: bool
@@ -58,6 +61,15 @@ def _name_words(name: str) -> tuple[str, ...] | None:
     if not name[:1].isupper():
         return None
     return tuple(t.folded for t in tokens)
+
+
+def _with_lemmas(word: str) -> tuple[str, ...]:
+    """The word and, for a Cyrillic word, its Ukrainian and Russian dictionary forms."""
+    forms = [word]
+    if any("\u0400" <= ch <= "\u052f" for ch in word):
+        for lang in CYRILLIC:
+            forms += lemmas(word, lang)
+    return tuple(dict.fromkeys(forms))
 
 
 @cache
@@ -102,8 +114,10 @@ def gazetteer() -> Gazetteer:
         if best is None or city["population"] > best["population"]:
             cities_by_country[key] = city
 
-    def alias(words: tuple[str, ...]) -> Alias:
-        return Alias(words, common_word=len(words) == 1 and words[0] in english)
+    def alias(words: tuple[str, ...], *, country: bool) -> Alias:
+        single = len(words) == 1
+        demonyms = demonym_keys(_with_lemmas(words[0]), typed=False) if single and country else ()
+        return Alias(words, demonyms, common_word=single and words[0] in english)
 
     places: dict[str, Place] = {}
     place_words: set[str] = set()
@@ -143,13 +157,14 @@ def gazetteer() -> Gazetteer:
         capital_names = list(dict.fromkeys(capital_names))
         for words in country_names:
             key = " ".join(words)
-            aliases = tuple(alias(w) for w in country_names + capital_names if w != words)
+            aliases = tuple(alias(w, country=True) for w in country_names if w != words)
+            aliases += tuple(alias(w, country=False) for w in capital_names)
             places.setdefault(key, Place(key, aliases))
             if len(words) == 1:
                 place_words.add(words[0])
         for words in capital_names:
             key = " ".join(words)
-            aliases = tuple(alias(w) for w in capital_names if w != words)
+            aliases = tuple(alias(w, country=False) for w in capital_names if w != words)
             places.setdefault(key, Place(key, aliases))
             if len(words) == 1 and capital_words and words == capital_words:
                 place_words.add(words[0])

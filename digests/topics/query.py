@@ -92,6 +92,11 @@ def _word_term(words: tuple[str, ...], display: str, *, exact: bool, quoted: boo
     demonyms: tuple[str, ...] = ()
     if len(words) == 1 and not quoted and is_place_word(candidates):
         demonyms = demonym_keys(candidates)
+        # The place's people and adjectives in other languages too (ukraine: українські).
+        merged = dict.fromkeys(demonyms)
+        for alias in aliases:
+            merged.update(dict.fromkeys(alias.demonyms))
+        demonyms = tuple(merged)
     return Term(words, display, demonyms=demonyms, aliases=aliases)
 
 
