@@ -12,12 +12,13 @@ When a story matches (measured on tests/topics/data/stories.json):
   story about Ukraine.
 For a group of words (AND) every word must appear somewhere and at least one of them must
 be that strong. Score: per matched word, for each field where it appears,
-FIELD_WEIGHTS[field] * (1 + ln(occurrences)); the best group counts.
+FIELD_WEIGHTS[field] * (2 - 1/occurrences): more occurrences score more, but never lift a
+field above the next one up (a title hit outweighs any number of summary hits); the best
+matching group counts.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,7 +42,7 @@ from digests.topics.words import (
 )
 
 TITLE, SUMMARY, BODY = 0, 1, 2
-FIELD_WEIGHTS = (3.0, 2.0, 1.0)
+FIELD_WEIGHTS = (4.0, 2.0, 1.0)
 BODY_MIN_HITS = 3
 # Words of a field beyond this are not indexed (positions are packed field << 20 | pos).
 MAX_FIELD_WORDS = 50_000
@@ -265,7 +266,7 @@ def _strong(counts: list[int]) -> bool:
 
 def _score(counts: list[int]) -> float:
     return sum(
-        weight * (1.0 + math.log(count))
+        weight * (2.0 - 1.0 / count)
         for weight, count in zip(FIELD_WEIGHTS, counts, strict=True)
         if count
     )
