@@ -10,10 +10,11 @@ is killed and the pool rebuilt, so one pathological page cannot stall the pipeli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -23,7 +24,12 @@ from typing import Any
 from sqlalchemy import select
 
 from digests.config import Settings
-from digests.extract.reading import PageReading, not_html_reason, read_page
+from digests.extract.reading import (
+    PageReading,
+    content_type_charset,
+    not_html_reason,
+    read_page,
+)
 from digests.fetcher import Fetcher, FetchResult
 from digests.storage import Database
 from digests.storage.models import Story, utcnow
@@ -33,7 +39,10 @@ log = logging.getLogger(__name__)
 
 # Results are written to the database this many at a time.
 WRITE_BATCH = 25
+# How long new workers may take to start and import the extractors.
+STARTUP_TIMEOUT = 120.0
 PageReader = Callable[..., PageReading]
+_BROKEN = object()  # the pool broke under a page
 
 
 @dataclass
@@ -54,27 +63,23 @@ class _Job:
     published_at: datetime | None
 
 
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
-
-
 def _pool_context() -> Any:
     # Not plain fork: the bot's process has threads (HTTP, scheduler), and forking
     # those mid-lock can hang a worker. forkserver preloads the extractor once.
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["digests.extract.reading"])
+        context.set_forkserver_preload(["digests.extract.preload"])
         return context
     return multiprocessing.get_context("spawn")
 
 
 def _warm_up() -> None:
-    import digests.extract.reading  # noqa: F401  (import the extractors before any page)
+    import digests.extract.preload  # noqa: F401  (the extractors' imports, before any page)
+
+
+def _ready() -> bool:
+    return True
 
 
 class ExtractionPool:
@@ -88,12 +93,21 @@ class ExtractionPool:
         self._generation = 0
         # Only as many pages in the pool as workers: the time limit counts work, not queue.
         self._slots = asyncio.Semaphore(self.workers)
+        self._exclusive = asyncio.Lock()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    async def _executor(self) -> ProcessPoolExecutor:
+        """The current pool, started (and its workers warmed up) if need be: starting
+        workers is not a page's time."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
             )
+            self._pool = pool
+            pings = [asyncio.wrap_future(pool.submit(_ready)) for _ in range(self.workers)]
+            try:
+                await asyncio.wait_for(asyncio.gather(*pings), STARTUP_TIMEOUT)
+            except (TimeoutError, BrokenProcessPool):
+                log.warning("extraction workers were slow to start")
         return self._pool
 
     def _restart(self, generation: int) -> None:
@@ -104,27 +118,45 @@ class ExtractionPool:
         self._generation += 1
         _kill_workers(pool)
 
+    async def _attempt(self, body: bytes, url: str, kwargs: dict[str, Any]) -> Any:
+        """One try in the pool: the reading, a reason string, or _BROKEN."""
+        generation = self._generation
+        try:
+            executor = await self._executor()
+            future = executor.submit(self.reader, body, url, **kwargs)
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except TimeoutError:
+            self._restart(generation)  # the only way to stop a hung worker
+            return f"extraction timed out after {self.timeout:g}s"
+        except BrokenProcessPool:
+            self._restart(generation)
+            return _BROKEN
+        except Exception as exc:  # the extractor never raises; a bug must not lose a page
+            log.warning("extracting %s failed", url, exc_info=True)
+            return f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+
+    @contextlib.asynccontextmanager
+    async def _alone(self) -> AsyncIterator[None]:
+        """Every slot of the pool, so that nothing else runs meanwhile."""
+        async with self._exclusive:
+            for _ in range(self.workers):
+                await self._slots.acquire()
+        try:
+            yield
+        finally:
+            for _ in range(self.workers):
+                self._slots.release()
+
     async def read(self, body: bytes, url: str, **kwargs: Any) -> PageReading | str:
         """The page's reading, or a one-line reason it could not be read in time."""
         async with self._slots:
-            for attempt in range(2):
-                generation = self._generation
-                try:
-                    future = self._executor().submit(self.reader, body, url, **kwargs)
-                    return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
-                except TimeoutError:
-                    self._restart(generation)
-                    return f"extraction timed out after {self.timeout:g}s"
-                except BrokenProcessPool:
-                    # Another page's time-out killed the pool, or a worker crashed:
-                    # start a new pool and try once more.
-                    self._restart(generation)
-                    if attempt:
-                        return "extraction crashed the worker process"
-                except Exception as exc:  # the extractor never raises; a bug must not lose a page
-                    log.warning("extracting %s failed", url, exc_info=True)
-                    return f"extraction failed: {type(exc).__name__}: {exc}"[:300]
-        return "extraction crashed the worker process"
+            outcome = await self._attempt(body, url, kwargs)
+        if outcome is _BROKEN:
+            # A worker died while this page was in the pool (another page's time-out,
+            # or a crash): try again alone, so that a second death is this page's doing.
+            async with self._alone():
+                outcome = await self._attempt(body, url, kwargs)
+        return "extraction crashed the worker process" if outcome is _BROKEN else outcome
 
     def close(self) -> None:
         """Stop the workers (killing any still busy: nobody waits for them any more)."""
@@ -186,7 +218,7 @@ async def _process_one(
     reading = await pool.read(
         result.body,
         result.final_url or job.url,
-        encoding=_charset(content_type),
+        encoding=content_type_charset(content_type),
         sentences=sentences,
     )
     if isinstance(reading, str):

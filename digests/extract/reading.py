@@ -51,6 +51,15 @@ class PageReading:
     problem: str | None = None  # why the page's text is not usable, if it is not
 
 
+def content_type_charset(content_type: str) -> str | None:
+    """The charset a Content-Type header names (`text/html; charset=KOI8-U`), or None."""
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
 def not_html_reason(content_type: str, body: bytes) -> str | None:
     """Why a response is not an HTML page ("not HTML (application/pdf)"), or None."""
     media = content_type.split(";", 1)[0].strip().lower()

@@ -10,6 +10,7 @@ weight (news puts the gist first), and the result fits a character budget.
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -45,8 +46,10 @@ class _PlainStopWords:
 @lru_cache(maxsize=32)
 def stopwords_for(language: str) -> Any:
     """newspaper4k's stop words and tokenizer for `language` (English when unknown)."""
-    from newspaper import settings
-    from newspaper.text import StopWords
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "nltk is not installed": we do not use it
+        from newspaper import settings
+        from newspaper.text import StopWords
 
     language = (language or "en").lower()[:2]
     try:
@@ -76,10 +79,10 @@ def cut_at_word(text: str, max_chars: int) -> str:
 
 def _ranked(sentences: list[str], title: str, text: str, language: str) -> list[int]:
     """Sentence indexes, best first, by newspaper4k's scoring plus the lead bonus."""
+    stopwords = stopwords_for(language)  # imports newspaper4k quietly first
     from newspaper import nlp
     from newspaper import settings as np_settings
 
-    stopwords = stopwords_for(language)
     keys = nlp.keywords(text, stopwords, np_settings.SUMMARIZE_KEYWORD_COUNT)
     title_words = list(stopwords.tokenizer(title)) if title else []
     ranks = nlp.scored_sentences(sentences, title_words, keys, stopwords)
