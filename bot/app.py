@@ -3,7 +3,6 @@ the bot and its scheduled jobs in one event loop (long polling, or a webhook).""
 
 from __future__ import annotations
 
-import html
 import logging
 import sys
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from bot.handlers.base import CLOCK_KEY, DB_KEY, NO_PREVIEW, SETTINGS_KEY
 from bot.jobs import LEASE_OWNER_KEY, SENDER_KEY, schedule_jobs
 from bot.lease import LeaseHeld, acquire_lease, instance_owner, release_lease
 from digests.config import Settings
+from digests.feeds.catalog import ensure_default_feeds
 from digests.logs import RedactSecrets, configure_logging
 from digests.storage import Database, open_database
 from digests.storage.models import utcnow
@@ -52,7 +52,7 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
             await update.callback_query.answer(SORRY)
         elif update.effective_chat is not None:
             await context.bot.send_message(
-                update.effective_chat.id, html.escape(SORRY), link_preview_options=NO_PREVIEW
+                update.effective_chat.id, SORRY, link_preview_options=NO_PREVIEW
             )
     except TelegramError:
         log.warning("could not tell chat about the failure of update %s", update_id)
@@ -138,11 +138,6 @@ def run_bot(settings: Settings) -> int:
     configure_logging(settings.log_level, secrets=secrets)
     db = open_database(settings.database_url)
     try:
-        from digests.feeds.catalog import ensure_default_feeds
-
-        seeded = ensure_default_feeds(db, settings)
-        if seeded:
-            log.info("seeded %d default feeds", seeded)
         owner = instance_owner()
         try:
             acquire_lease(db, owner)
@@ -150,6 +145,7 @@ def run_bot(settings: Settings) -> int:
             print(f"newsdigest run: {held}", file=sys.stderr)
             return 3
         try:
+            ensure_default_feeds(db, settings)
             application = build_application(settings, db)
             application.bot_data[LEASE_OWNER_KEY] = owner
             _serve(application, settings)

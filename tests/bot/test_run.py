@@ -1,0 +1,146 @@
+"""`newsdigest run`: the whole process against the fake Telegram, one instance per database,
+and the token kept out of every log line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Until the delivery stage (bot/delivery) is committed.
+pytest.importorskip("bot.delivery.outbox")
+
+from bot.app import build_application, run_bot
+from bot.lease import acquire_lease, lease_holder
+from digests.config import Settings
+from digests.logs import configure_logging
+from digests.storage import Database
+from tests.bot.botrun import Conversation, running_bot
+from tests.support.fake_telegram import FakeTelegram
+
+USER = 8008
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging replaces the root handlers: put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram")}
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def test_a_second_instance_on_the_same_database_refuses_to_start(
+    bot_settings: Settings,
+    db: Database,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+) -> None:
+    acquire_lease(db, "other-host:4321:cafe")
+    assert run_bot(bot_settings) == 3
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    refusals = [line for line in error.splitlines() if line.startswith("newsdigest run:")]
+    assert refusals == [error.strip().splitlines()[-1]]
+    assert refusals[0].startswith("newsdigest run: another newsdigest bot (other-host:4321:cafe)")
+    assert lease_holder(db).owner == "other-host:4321:cafe"
+
+
+async def test_the_token_never_reaches_the_logs_even_with_httpx_at_debug(
+    bot_settings: Settings,
+    db: Database,
+    fake_telegram: FakeTelegram,
+    clock,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+) -> None:
+    token = bot_settings.telegram_bot_token
+    configure_logging("DEBUG", secrets=[token])
+    for name in ("httpx", "httpcore", "telegram"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    # Behind the redacting handler, so it sees records as the product's log shows them.
+    logging.getLogger().addHandler(caplog.handler)
+    caplog.handler.setLevel(logging.DEBUG)
+
+    application = build_application(bot_settings, db, clock=clock, schedule=False)
+    async with running_bot(application):
+        user = Conversation(fake_telegram, USER)
+        await user.send("/start")
+        await user.send(f"/topic {token}")  # even a user pasting it into a command
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("getUpdates" in line for line in logged), "httpx request lines were logged"
+    assert not [line for line in logged if token in line]
+    assert token not in capsys.readouterr().err
+
+
+def _opml(path: Path, feed_url: str) -> Path:
+    path.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>'
+        f'<outline type="rss" text="Local" xmlUrl="{feed_url}"/></body></opml>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigterm(
+    fake_telegram: FakeTelegram, db_url: str, db: Database, tmp_path: Path, web
+) -> None:
+    feed = web.add(
+        "/feed.xml",
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        "<link>http://127.0.0.1/</link><description>d</description></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+        "TELEGRAM_API_BASE_URL": fake_telegram.bot_api_url,
+        "DATABASE_URL": db_url,
+        "FEEDS_FILE": str(_opml(tmp_path / "feeds.opml", feed)),
+        "LOG_LEVEL": "DEBUG",
+        "EXTRACT_WORKERS": "1",
+    }
+    command = [sys.executable, "-m", "bot", "run"]
+    first = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        fake_telegram.push_message(USER, "/start")
+        deadline = time.monotonic() + 60
+        while not fake_telegram.texts(USER):
+            assert first.poll() is None, first.stderr.read() if first.stderr else ""
+            assert time.monotonic() < deadline, "no reply from `newsdigest run`"
+            time.sleep(0.05)
+        assert "daily digest" in fake_telegram.texts(USER)[0]
+        assert fake_telegram.calls("setMyCommands")
+
+        twin = subprocess.run(
+            command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert twin.returncode == 3
+        assert "another newsdigest bot" in twin.stderr
+        assert "Traceback" not in twin.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        try:
+            _, log_text = first.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            _, log_text = first.communicate()
+    assert first.returncode == 0, log_text[-3000:]
+    assert fake_telegram.token not in log_text
+    assert "long polling" in log_text
+    assert lease_holder(db) is None  # released at a clean stop
