@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +147,74 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
     assert fake_telegram.token not in log_text
     assert "long polling" in log_text
     assert lease_holder(db) is None  # released at a clean stop
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_newsdigest_run_in_webhook_mode_checks_the_secret(
+    fake_telegram: FakeTelegram, db_url: str, tmp_path: Path, web
+) -> None:
+    feed = web.add("/feed.xml", "<rss version='2.0'><channel><title>L</title></channel></rss>")
+    port = _free_port()
+    secret = "webhook-secret-value_42"
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+        "TELEGRAM_API_BASE_URL": fake_telegram.bot_api_url,
+        "DATABASE_URL": db_url,
+        "FEEDS_FILE": str(_opml(tmp_path / "feeds.opml", feed)),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-updates",
+        "WEBHOOK_SECRET": secret,
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "LOG_LEVEL": "DEBUG",
+    }
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not fake_telegram.webhook.get("url"):
+            assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
+            assert time.monotonic() < deadline, "the bot never set its webhook"
+            time.sleep(0.05)
+        assert fake_telegram.webhook["url"] == env["WEBHOOK_URL"]
+        assert fake_telegram.webhook["secret_token"] == secret
+        # PTB sets the webhook first, then starts listening.
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the webhook server never listened"
+            time.sleep(0.05)
+        fake_telegram.push_message(USER, "/start")
+        assert fake_telegram.deliver_webhook_updates() == 1
+        while not fake_telegram.texts(USER):
+            assert time.monotonic() < deadline, "no reply in webhook mode"
+            time.sleep(0.05)
+        assert "daily digest" in fake_telegram.texts(USER)[0]
+        # A request without the secret is turned away by the webhook server.
+        forged = urllib.request.Request(
+            env["WEBHOOK_URL"], data=b"{}", headers={"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 403
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        try:
+            _, log_text = bot.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            _, log_text = bot.communicate()
+    assert bot.returncode == 0, log_text[-3000:]
+    assert "webhook mode" in log_text
+    assert fake_telegram.token not in log_text and secret not in log_text
