@@ -223,17 +223,58 @@ def _flags(story: AnalyzedStory, code: int) -> int:
     return story.fields[code >> _SHIFT].flags[code & ((1 << _SHIFT) - 1)]
 
 
+_AliasTable = tuple[tuple[Alias, ...], tuple[tuple[str, Alias], ...], tuple[Alias, ...]]
+_ALIAS_TABLES: dict[tuple[int, tuple[str, ...]], _AliasTable] = {}
+
+
+def _alias_table(aliases: tuple[Alias, ...], languages: tuple[str, ...]) -> _AliasTable:
+    """The look-up keys of a place's one-word names in the story's languages, and its
+    longer names. Cached per alias tuple: those are shared by every query naming the place."""
+    cache_key = (id(aliases), languages)
+    table = _ALIAS_TABLES.get(cache_key)
+    if table is None or table[0] is not aliases:
+        single: dict[str, Alias] = {}
+        for alias in aliases:
+            if len(alias.words) == 1:
+                word = alias.words[0]
+                # Other names are matched as written (plus Ukrainian/Russian inflections:
+                # Києві, Киеве), not stemmed: a stem could meet an unrelated word.
+                cyrillic = any("\u0400" <= ch <= "\u052f" for ch in word)
+                keys = _query_word_keys(word, languages) if cyrillic else ("w:" + word,)
+                for key in keys:
+                    known = single.get(key)
+                    if known is None or (known.common_word and not alias.common_word):
+                        single[key] = alias
+        multi = tuple(alias for alias in aliases if len(alias.words) > 1)
+        if len(_ALIAS_TABLES) > 10_000:
+            _ALIAS_TABLES.clear()
+        table = (aliases, tuple(single.items()), multi)
+        _ALIAS_TABLES[cache_key] = table
+    return table
+
+
 def _alias_hits(aliases: tuple[Alias, ...], story: AnalyzedStory) -> list[tuple[int, int]]:
     hits = []
-    required = _CAPITALISED
-    for alias in aliases:
-        need = required | (_NAME_LIKE if alias.common_word else 0)
-        for code, length in _sequence_hits(alias.words, story):
-            if _flags(story, code) & need != need:
-                continue  # "male", "Male Nurses Strike": not the capital of the Maldives
-            if _flags(story, code + length - 1) & _BEFORE_ORG_WORD:
-                continue  # "Washington Post"
-            hits.append((code, length))
+    _, single, multi = _alias_table(aliases, story.languages)
+    index = story.index
+    found: list[tuple[Alias, int, int]] = []
+    seen: set[int] = set()
+    for key, alias in single:
+        codes = index.get(key)
+        if codes:
+            for code in codes:
+                if code not in seen:
+                    seen.add(code)
+                    found.append((alias, code, 1))
+    for alias in multi:
+        found += [(alias, code, length) for code, length in _sequence_hits(alias.words, story)]
+    for alias, code, length in found:
+        need = _CAPITALISED | (_NAME_LIKE if alias.common_word else 0)
+        if _flags(story, code) & need != need:
+            continue  # "male", "Male Nurses Strike": not the capital of the Maldives
+        if _flags(story, code + length - 1) & _BEFORE_ORG_WORD:
+            continue  # "Washington Post"
+        hits.append((code, length))
     return hits
 
 

@@ -17,6 +17,7 @@ from digests.topics.words import tokenize
 TRANSLATION_LANGUAGES = ("de", "fr", "es", "it", "pt", "pl", "nl", "uk", "ru")
 MAX_ALIAS_WORDS = 4
 MIN_ALIAS_CHARS = 4
+BIG_CITY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,14 @@ def gazetteer() -> Gazetteer:
         if best is None or city["population"] > best["population"]:
             cities_by_country[key] = city
 
-    def alias(words: tuple[str, ...], *, country: bool) -> Alias:
+    def alias(words: tuple[str, ...], *, country: bool, big_city: bool = False) -> Alias:
         single = len(words) == 1
         demonyms = demonym_keys(_with_lemmas(words[0]), typed=False) if single and country else ()
-        return Alias(words, demonyms, common_word=single and words[0] in english)
+        # A name that is also an English word (Male, Wellington) counts only where its
+        # capital letter marks a name; except for a city of millions (Berlin, London,
+        # Manila): in the news that word is the city.
+        common = single and words[0] in english and not big_city
+        return Alias(words, demonyms, common_word=common)
 
     places: dict[str, Place] = {}
     place_words: set[str] = set()
@@ -153,18 +158,21 @@ def gazetteer() -> Gazetteer:
                     if len(words) > 1 and capital_words[0] not in words:
                         continue
                     capital_names.append(words)
+        big = city is not None and city.get("population", 0) >= BIG_CITY
         country_names = list(dict.fromkeys(country_names))
         capital_names = list(dict.fromkeys(capital_names))
         for words in country_names:
             key = " ".join(words)
             aliases = tuple(alias(w, country=True) for w in country_names if w != words)
-            aliases += tuple(alias(w, country=False) for w in capital_names)
+            aliases += tuple(alias(w, country=False, big_city=big) for w in capital_names)
             places.setdefault(key, Place(key, aliases))
             if len(words) == 1:
                 place_words.add(words[0])
         for words in capital_names:
             key = " ".join(words)
-            aliases = tuple(alias(w, country=False) for w in capital_names if w != words)
+            aliases = tuple(
+                alias(w, country=False, big_city=big) for w in capital_names if w != words
+            )
             places.setdefault(key, Place(key, aliases))
             if len(words) == 1 and capital_words and words == capital_words:
                 place_words.add(words[0])
