@@ -274,7 +274,8 @@ def parse_telegram_html(text: str) -> ParsedText:
         raise TelegramHTMLError(
             f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
         )
-    entities.sort(key=lambda item: (item[0], item[1]))
+    # Telegram lists entities by offset, the enclosing one first.
+    entities.sort(key=lambda item: (item[0], -int(item[2]["length"])))  # type: ignore[call-overload]
     return ParsedText("".join(out), [entity for _, _, entity in entities])
 
 
