@@ -3,6 +3,7 @@ the bot and its scheduled jobs in one event loop (long polling, or a webhook).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -24,13 +25,15 @@ from digests.feeds.catalog import ensure_default_feeds
 from digests.logs import RedactSecrets, configure_logging
 from digests.storage import Database, open_database
 from digests.storage.models import utcnow
+from digests.topics import parse_query
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_JOBS_KEY = "schedule_jobs"
+WARM_UP_KEY = "warm_up"
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 # The updates the bot acts on (everything else is not even fetched).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def file_url_for(base_url: str) -> str:
@@ -81,6 +84,11 @@ async def on_startup(application: Application) -> None:
         log.warning("setMyCommands failed: %s (the bot works without the menu)", problem)
     if application.bot_data.get(SCHEDULE_JOBS_KEY, True):
         schedule_jobs(application)
+    # The topic matcher loads its word lists and gazetteer (seconds) on first use: do it
+    # now, in a thread, so the first /topic is answered at once.
+    application.bot_data[WARM_UP_KEY] = asyncio.create_task(
+        asyncio.to_thread(parse_query, "ukraine"), name="warm topics"
+    )
     log.info("bot @%s started", application.bot.username)
 
 

@@ -215,3 +215,38 @@ async def test_two_ticks_at_once_send_each_digest_once(
         assert len(fake_telegram.texts(chat)) == 1
     with db.session() as session:
         assert session.scalar(select(func.count(Digest.id))) == len(chats)
+
+
+def test_500_subscribers_due_at_once_are_all_queued_in_one_tick(
+    db: Database, bot_settings: Settings, clock: TestClock
+) -> None:
+    from bot.scheduling import queue_due_digests
+    from digests.storage.models import OutboxMessage
+
+    for number in range(20):
+        add_story(
+            db,
+            f"Ukraine story number {number}" if number % 2 else f"Climate story number {number}",
+            ["A sentence.", "Another sentence."],
+            first_seen_at=clock.now - timedelta(minutes=5 * number + 1),
+        )
+    with db.session() as session:
+        for chat in range(100_000, 100_500):
+            topics = ["ukraine"] if chat % 5 else ["climate", "ukraine"]
+            session.add(
+                Subscriber(
+                    chat_id=chat,
+                    timezone="UTC",
+                    digest_time="10:00",
+                    next_digest_at=clock.now,
+                    topics=[Topic(query=q, position=i) for i, q in enumerate(topics)],
+                )
+            )
+    report = queue_due_digests(db, bot_settings, now=clock.now)
+    assert (report.due, report.queued, report.failed) == (500, 500, 0)
+    again = queue_due_digests(db, bot_settings, now=clock.now)
+    assert again.due == 0
+    with db.session() as session:
+        assert session.scalar(select(func.count(Digest.id))) == 500
+        chats = session.scalars(select(OutboxMessage.chat_id)).all()
+        assert sorted(set(chats)) == list(range(100_000, 100_500))
