@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 MAX_INTERVAL = timedelta(hours=24)
 # SQLite allows 32766 bound parameters per statement; stay well below any backend's limit.
 LOOKUP_CHUNK = 500
+# Feeds written per transaction.
+WRITE_BATCH = 100
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -220,48 +222,68 @@ def _insert_stories(session: Session, rows: list[dict]) -> int:
         return inserted
 
 
-def _record(db: Database, settings: Settings, outcome: FeedOutcome, now: datetime) -> int:
-    """Write one feed's poll: new stories, validators, health, next poll time.
-    Returns the number of new stories."""
+def _apply(session: Session, settings: Settings, outcome: FeedOutcome, now: datetime) -> int:
+    """Write one feed's poll into `session`: new stories, validators, health, next poll
+    time. Returns the number of new stories."""
     state, fetched, parsed = outcome.feed, outcome.fetched, outcome.parsed
-    with db.session() as session:
-        feed = session.get(Feed, state.id)
-        if feed is None:  # removed while we were fetching
-            return 0
-        feed.last_polled_at = now
-        feed.last_status = fetched.status if fetched is not None else 0
-        new = 0
-        if outcome.error is not None:
-            feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
-            feed.last_error = outcome.error
-            feed.last_error_at = now
-        else:
-            assert fetched is not None
-            feed.consecutive_failures = 0
-            feed.last_success_at = now
-            wish = max_age_minutes(fetched.headers)
-            if parsed is not None:
-                # A 200: new validators (or none), the feed's own caching wish.
-                feed.etag = fetched.headers.get("etag") or None
-                feed.last_modified = fetched.headers.get("last-modified") or None
-                wishes = [m for m in (parsed.ttl_minutes, wish) if m]
-                feed.ttl_minutes = max(wishes) if wishes else None
-                if parsed.title and not feed.title:
-                    feed.title = parsed.title[:512]
-                if parsed.site_url and not feed.site_url:
-                    feed.site_url = parsed.site_url[:2048]
-                if parsed.warning:
-                    feed.last_error = parsed.warning
-                    feed.last_error_at = now
-                new = _insert_stories(session, _new_stories(session, feed.id, parsed.entries, now))
-                if new:
-                    feed.last_new_entry_at = now
-            elif wish:
-                feed.ttl_minutes = max(wish, feed.ttl_minutes or 0)
-        feed.next_poll_at = now + poll_interval(
-            settings, feed.ttl_minutes, feed.consecutive_failures
-        )
-        return new
+    feed = session.get(Feed, state.id)
+    if feed is None:  # removed while we were fetching
+        return 0
+    feed.last_polled_at = now
+    feed.last_status = fetched.status if fetched is not None else 0
+    new = 0
+    if outcome.error is not None:
+        feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
+        feed.last_error = outcome.error
+        feed.last_error_at = now
+    else:
+        assert fetched is not None
+        feed.consecutive_failures = 0
+        feed.last_success_at = now
+        wish = max_age_minutes(fetched.headers)
+        if parsed is not None:
+            # A 200: new validators (or none), the feed's own caching wish.
+            feed.etag = fetched.headers.get("etag") or None
+            feed.last_modified = fetched.headers.get("last-modified") or None
+            wishes = [m for m in (parsed.ttl_minutes, wish) if m]
+            feed.ttl_minutes = max(wishes) if wishes else None
+            if parsed.title and not feed.title:
+                feed.title = parsed.title[:512]
+            if parsed.site_url and not feed.site_url:
+                feed.site_url = parsed.site_url[:2048]
+            if parsed.warning:
+                feed.last_error = parsed.warning
+                feed.last_error_at = now
+            new = _insert_stories(session, _new_stories(session, feed.id, parsed.entries, now))
+            if new:
+                feed.last_new_entry_at = now
+        elif wish:
+            feed.ttl_minutes = max(wish, feed.ttl_minutes or 0)
+    feed.next_poll_at = now + poll_interval(settings, feed.ttl_minutes, feed.consecutive_failures)
+    return new
+
+
+def _record(
+    db: Database, settings: Settings, outcomes: Sequence[FeedOutcome], now: datetime
+) -> list[int | Exception]:
+    """Write several feeds' polls in one transaction (commits are the cost of a round of
+    304s); if that fails, write them one by one so only the culprit is lost. Returns each
+    feed's number of new stories, or the exception that kept it from being stored."""
+    try:
+        with db.session() as session:
+            return [_apply(session, settings, outcome, now) for outcome in outcomes]
+    except Exception:
+        if len(outcomes) == 1:
+            raise
+    results: list[int | Exception] = []
+    for outcome in outcomes:
+        try:
+            with db.session() as session:
+                results.append(_apply(session, settings, outcome, now))
+        except Exception as exc:
+            log.exception("feed %s: could not store the poll", outcome.feed.url)
+            results.append(exc)
+    return results
 
 
 def _log_outcome(outcome: FeedOutcome, new: int) -> None:
@@ -294,29 +316,49 @@ async def poll_due_feeds(
     settings = fetcher.settings
     feeds = _due_feeds(db, now, force)
     report = PollReport()
-    # Database writes go one at a time, off the event loop: SQLite has one writer, and
-    # a serial order makes "the same URL in two feeds" one story without races.
-    write_lock = asyncio.Lock()
+    # Fetching runs concurrently; writing goes through one writer, off the event loop, a
+    # batch of finished feeds per transaction. SQLite has one writer anyway, and a serial
+    # order makes "the same URL in two feeds" one story without races.
+    finished: asyncio.Queue[FeedOutcome] = asyncio.Queue()
 
-    async def poll_one(feed: FeedState) -> None:
-        outcome = await _fetch_and_parse(fetcher, feed)
-        async with write_lock:
-            try:
-                new = await asyncio.to_thread(_record, db, settings, outcome, now)
-            except Exception as exc:
-                log.exception("feed %s: could not store the poll", feed.url)
-                outcome.error = outcome.error or f"could not store: {type(exc).__name__}: {exc}"
-                new = 0
-        _log_outcome(outcome, new)
+    async def fetch_one(feed: FeedState) -> None:
+        outcome = FeedOutcome(feed, error="the poll did not finish")
+        try:
+            outcome = await _fetch_and_parse(fetcher, feed)
+        finally:
+            # Always one outcome per feed: the writer counts them to know when to stop.
+            finished.put_nowait(outcome)
+
+    def account(outcome: FeedOutcome, stored: int | Exception) -> None:
+        if isinstance(stored, Exception):
+            error = f"could not store: {type(stored).__name__}: {stored}"
+            outcome.error = outcome.error or error
+            stored = 0
+        _log_outcome(outcome, stored)
         report.polled += 1
-        report.new_stories += new
+        report.new_stories += stored
         if outcome.error is not None:
             report.failed += 1
-            report.errors.append(f"{feed.url}: {outcome.error}")
+            report.errors.append(f"{outcome.feed.url}: {outcome.error}")
         elif outcome.fetched is not None and outcome.fetched.not_modified:
             report.not_modified += 1
         if progress is not None:
             progress(1)
 
-    await asyncio.gather(*(poll_one(feed) for feed in feeds))
+    async def write_all() -> None:
+        remaining = len(feeds)
+        while remaining:
+            batch = [await finished.get()]
+            while not finished.empty() and len(batch) < WRITE_BATCH:
+                batch.append(finished.get_nowait())
+            try:
+                results = await asyncio.to_thread(_record, db, settings, batch, now)
+            except Exception as exc:
+                log.exception("feed %s: could not store the poll", batch[0].feed.url)
+                results = [exc] * len(batch)
+            for outcome, stored in zip(batch, results, strict=True):
+                account(outcome, stored)
+            remaining -= len(batch)
+
+    await asyncio.gather(write_all(), *(fetch_one(feed) for feed in feeds))
     return report

@@ -313,3 +313,28 @@ async def test_many_feeds_in_one_round(web: LocalWeb, db: Database) -> None:
     add_feeds(db, *urls)
     report = await poll(db, settings(fetch_concurrency=8), now=NOW)
     assert (report.polled, report.failed, report.new_stories) == (40, 0, 40 * 5 + 1)
+
+
+async def test_a_feed_that_cannot_be_stored_does_not_lose_the_others(
+    web: LocalWeb, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.feeds.poller as poller
+
+    urls = [
+        web.add(f"/w/{n}.xml", rss([Item(f"S{n}", story_link(web, f"w{n}"))])) for n in range(5)
+    ]
+    add_feeds(db, *urls)
+    cursed = feed_at(db, urls[2]).id
+    real_apply = poller._apply
+
+    def apply(session, settings, outcome, now):
+        if outcome.feed.id == cursed:
+            raise RuntimeError("disk on fire")
+        return real_apply(session, settings, outcome, now)
+
+    monkeypatch.setattr(poller, "_apply", apply)
+    report = await poll(db, now=NOW)
+
+    assert (report.polled, report.failed, report.new_stories) == (5, 1, 4)
+    assert report.errors == [f"{urls[2]}: could not store: RuntimeError: disk on fire"]
+    assert sorted(s.title for s in stories(db)) == ["S0", "S1", "S3", "S4"]
