@@ -64,7 +64,13 @@ def _is_label(line: str) -> bool:
 
 
 def _is_byline(line: str, authors: list[str]) -> bool:
-    return len(line) <= 100 and any(a and a in line for a in authors)
+    """A byline ("By Jane Doe — 7 Jan 2026"): short, names an author, not a sentence (a
+    bio line at the article's end is one, and stays)."""
+    return (
+        len(line) <= 100
+        and not line.endswith((".", "!", "?", "。"))
+        and any(a and a in line for a in authors)
+    )
 
 
 def tidy_body(text: str, *, title: str = "", authors: list[str] | None = None) -> str:

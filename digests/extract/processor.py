@@ -94,21 +94,27 @@ class ExtractionPool:
         # Only as many pages in the pool as workers: the time limit counts work, not queue.
         self._slots = asyncio.Semaphore(self.workers)
         self._exclusive = asyncio.Lock()
+        self._starting = asyncio.Lock()
 
     async def _executor(self) -> ProcessPoolExecutor:
         """The current pool, started (and its workers warmed up) if need be: starting
         workers is not a page's time."""
-        if self._pool is None:
-            pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
-            )
-            self._pool = pool
-            pings = [asyncio.wrap_future(pool.submit(_ready)) for _ in range(self.workers)]
-            try:
-                await asyncio.wait_for(asyncio.gather(*pings), STARTUP_TIMEOUT)
-            except (TimeoutError, BrokenProcessPool):
-                log.warning("extraction workers were slow to start")
-        return self._pool
+        async with self._starting:
+            if self._pool is None:
+                pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
+                )
+                pings = [asyncio.wrap_future(pool.submit(_ready)) for _ in range(self.workers)]
+                try:
+                    await asyncio.wait_for(asyncio.gather(*pings), STARTUP_TIMEOUT)
+                except (TimeoutError, BrokenProcessPool):
+                    log.warning("extraction workers were slow to start")
+                self._pool = pool
+            return self._pool
+
+    async def start(self) -> None:
+        """Start the workers now (pages fetched meanwhile will find them ready)."""
+        await self._executor()
 
     def _restart(self, generation: int) -> None:
         """Kill the workers of pool `generation` (if still current) and start afresh."""
@@ -306,9 +312,10 @@ async def process_new_stories(
                 log.warning("processing %s failed", job.url, exc_info=True)
                 return job, _fallback(job, f"{type(exc).__name__}: {exc}"[:300])
 
-    tasks = [asyncio.create_task(run(job)) for job in jobs]
+    tasks = [asyncio.create_task(pool.start())]  # workers start while the first pages load
+    tasks += [asyncio.create_task(run(job)) for job in jobs]
     try:
-        for finished in asyncio.as_completed(tasks):
+        for finished in asyncio.as_completed(tasks[1:]):
             job, values = await finished
             if values["status"] == "extracted":
                 report.extracted += 1

@@ -457,6 +457,21 @@ def _load_stories() -> list[tuple[Story, str]]:
 
 def all_pages() -> list[Page]:
     """Every evaluation page: the seed page plus each story in its site's skin."""
-    pages = [seed_page()]
+    pages = [seed_page(), story_page(_seed_story(), "split")]
     pages.extend(story_page(story, skin) for story, skin in _load_stories())
     return pages
+
+
+def _seed_story() -> Story:
+    """The seed's long article cut into sections, to test a long body split by ads."""
+    return Story(
+        name="seed_long",
+        url="https://www.example-times.com/2026/01/06/world/europe/ukraine-security.html",
+        language="en",
+        title=_SEED_TITLE,
+        author="Catherine Porter",
+        date="2026-01-06T18:00:00Z",
+        paragraphs=_paragraphs(_seed_body()),
+        related=["Zelensky meets Trump envoys", "What the 20-point plan says"],
+        comments=["A long comment that should never be part of the article text at all."],
+    )

@@ -91,7 +91,7 @@ async def test_unreadable_pages_fall_back_to_the_feed_text_with_the_reason(
         "good": _add_story(db, web.add("/good", good.html)),
         "403": _add_story(db, web.add("/forbidden", "no", status=403)),
         "404": _add_story(db, web.url("/missing")),
-        "timeout": _add_story(db, web.add("/slow-server", good.html, delay=3)),
+        "timeout": _add_story(db, web.add("/slow-server", good.html, delay=6)),
         "pdf": _add_story(
             db, web.add("/report.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
         ),
@@ -101,7 +101,7 @@ async def test_unreadable_pages_fall_back_to_the_feed_text_with_the_reason(
         "title only": _add_story(db, web.add("/gone", "x", status=410), summary=""),
     }
 
-    report = await _process(db, _settings(fetch_timeout=1.0))
+    report = await _process(db, _settings(fetch_timeout=3.0))
 
     stories = {name: _story(db, story_id) for name, story_id in ids.items()}
     assert report.extracted == 1 and report.fell_back == len(ids) - 1
