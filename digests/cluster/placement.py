@@ -104,7 +104,8 @@ def _place_batch(session: Session, stories: list[Story], *, now: datetime, cutof
                 bands.append({"story_id": story.id, "band": key, "seen_at": story.first_seen_at})
     _save_groups(session, list(groups.values()), new_groups, now=now)
     if bands:
-        session.execute(insert(ClusterBand), bands)
+        # Core executemany: the ORM's bulk path costs more than the insert itself here.
+        session.connection().execute(insert(ClusterBand.__table__), bands)
 
 
 def _best_group(
@@ -161,17 +162,22 @@ def _stored_candidates(session: Session, keys: list[str], cutoff: datetime):
         .limit(MAX_CANDIDATES)
         .subquery()
     )
-    return session.execute(
-        select(
-            Story.id,
-            Story.cluster_id,
-            Story.feed_id,
-            Story.title,
-            Story.url,
-            Story.canonical_url,
-            Story.sketch,
-        ).join(shared, shared.c.story_id == Story.id)
-    ).all()
+    # Core (no ORM row handling): this runs once per story.
+    return (
+        session.connection()
+        .execute(
+            select(
+                Story.id,
+                Story.cluster_id,
+                Story.feed_id,
+                Story.title,
+                Story.url,
+                Story.canonical_url,
+                Story.sketch,
+            ).join(shared, shared.c.story_id == Story.id)
+        )
+        .all()
+    )
 
 
 def _fullest(stories: list[Story]) -> Story:

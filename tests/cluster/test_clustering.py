@@ -250,3 +250,36 @@ def test_copies_older_than_the_window_are_not_compared(db, feeds):
         # Bands of stories out of the window are dropped.
         stale = select(func.count()).where(ClusterBand.story_id == old)
         assert session.scalar(stale.select_from(ClusterBand)) == 0
+
+
+def test_the_digest_shows_the_seed_story_once_with_every_source(db, feeds):
+    from digests.compose.digest import preview_digest
+
+    add_story(db, corpus.trimmed_copy(), feed_id=feeds["Aggregator"])
+    nyt = add_story(
+        db,
+        corpus.nyt_copy(),
+        feed_id=feeds["New York Times"],
+        url="https://www.nytimes.com/2026/01/06/world/europe/ukraine-security.html",
+    )
+    add_story(db, corpus.dnyuz_copy(), feed_id=feeds["DNYUZ"])
+    add_story(db, corpus.feed_only_copy(), url="https://www.example-wire.com/allies-ukraine")
+    for copy in corpus.SAME_SUBJECT:
+        add_story(db, copy, feed_id=feeds["Reuters"])
+    cluster_new_stories(db, now=NOW)
+
+    with db.session() as session:
+        plan = preview_digest(
+            session, ["ukraine"], now=NOW + timedelta(hours=1), since=None, max_items=0
+        )
+
+    seed_items = [item for item in plan.items if corpus.SEED_TITLE in item.title]
+    other_titles = [item.title for item in plan.items if item not in seed_items]
+    assert len(set(other_titles)) == len(other_titles) >= 3
+    assert set(other_titles) <= {copy.title for copy in corpus.SAME_SUBJECT}
+    [item] = seed_items
+    # The representative is the fullest text (the DNYUZ page with its chrome is longer, so
+    # it wins over the NYT article); every outlet is listed once, the representative's first.
+    assert item.sources[0] == "DNYUZ"
+    assert sorted(item.sources) == ["Aggregator", "DNYUZ", "New York Times", "example-wire.com"]
+    assert nyt != item.story_id
