@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,6 +60,7 @@ class FeedState:
     consecutive_failures: int
     ttl_minutes: int | None
     has_title: bool
+    has_site_url: bool = False
 
 
 @dataclass
@@ -110,6 +112,7 @@ def _due_feeds(db: Database, now: datetime, force: bool) -> list[FeedState]:
                 consecutive_failures=feed.consecutive_failures or 0,
                 ttl_minutes=feed.ttl_minutes,
                 has_title=bool(feed.title),
+                has_site_url=bool(feed.site_url),
             )
             for feed in session.scalars(query)
         ]
@@ -222,56 +225,78 @@ def _insert_stories(session: Session, rows: list[dict]) -> int:
         return inserted
 
 
-def _apply(session: Session, settings: Settings, outcome: FeedOutcome, now: datetime) -> int:
-    """Write one feed's poll into `session`: new stories, validators, health, next poll
-    time. Returns the number of new stories."""
+def _apply(
+    session: Session, settings: Settings, outcome: FeedOutcome, now: datetime
+) -> tuple[int, dict[str, Any]]:
+    """Store one feed's new stories in `session`; returns how many, and the feed's new
+    column values (validators, health, next poll time) keyed by column name."""
     state, fetched, parsed = outcome.feed, outcome.fetched, outcome.parsed
-    feed = session.get(Feed, state.id)
-    if feed is None:  # removed while we were fetching
-        return 0
-    feed.last_polled_at = now
-    feed.last_status = fetched.status if fetched is not None else 0
-    new = 0
+    values: dict[str, Any] = {
+        "feed_id": state.id,
+        "last_polled_at": now,
+        "last_status": fetched.status if fetched is not None else 0,
+    }
+    ttl, failures, new = state.ttl_minutes, 0, 0
     if outcome.error is not None:
-        feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
-        feed.last_error = outcome.error
-        feed.last_error_at = now
+        failures = state.consecutive_failures + 1
+        values.update(last_error=outcome.error, last_error_at=now)
     else:
         assert fetched is not None
-        feed.consecutive_failures = 0
-        feed.last_success_at = now
+        values["last_success_at"] = now
         wish = max_age_minutes(fetched.headers)
         if parsed is not None:
             # A 200: new validators (or none), the feed's own caching wish.
-            feed.etag = fetched.headers.get("etag") or None
-            feed.last_modified = fetched.headers.get("last-modified") or None
             wishes = [m for m in (parsed.ttl_minutes, wish) if m]
-            feed.ttl_minutes = max(wishes) if wishes else None
-            if parsed.title and not feed.title:
-                feed.title = parsed.title[:512]
-            if parsed.site_url and not feed.site_url:
-                feed.site_url = parsed.site_url[:2048]
+            ttl = max(wishes) if wishes else None
+            values.update(
+                etag=fetched.headers.get("etag") or None,
+                last_modified=fetched.headers.get("last-modified") or None,
+                ttl_minutes=ttl,
+            )
+            if parsed.title and not state.has_title:
+                values["title"] = parsed.title[:512]
+            if parsed.site_url and not state.has_site_url:
+                values["site_url"] = parsed.site_url[:2048]
             if parsed.warning:
-                feed.last_error = parsed.warning
-                feed.last_error_at = now
-            new = _insert_stories(session, _new_stories(session, feed.id, parsed.entries, now))
+                values.update(last_error=parsed.warning, last_error_at=now)
+            new = _insert_stories(session, _new_stories(session, state.id, parsed.entries, now))
             if new:
-                feed.last_new_entry_at = now
+                values["last_new_entry_at"] = now
         elif wish:
-            feed.ttl_minutes = max(wish, feed.ttl_minutes or 0)
-    feed.next_poll_at = now + poll_interval(settings, feed.ttl_minutes, feed.consecutive_failures)
-    return new
+            ttl = max(wish, ttl or 0)
+            values["ttl_minutes"] = ttl
+    values["consecutive_failures"] = failures
+    values["next_poll_at"] = now + poll_interval(settings, ttl, failures)
+    return new, values
+
+
+def _update_feeds(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE each feed by id with its values, one executemany per set of columns."""
+    table = Feed.__table__
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for columns, group in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("feed_id"))
+            .values({name: bindparam(name) for name in columns if name != "feed_id"})
+        )
+        session.execute(statement, group)
 
 
 def _record(
     db: Database, settings: Settings, outcomes: Sequence[FeedOutcome], now: datetime
 ) -> list[int | Exception]:
-    """Write several feeds' polls in one transaction (commits are the cost of a round of
-    304s); if that fails, write them one by one so only the culprit is lost. Returns each
-    feed's number of new stories, or the exception that kept it from being stored."""
+    """Write several feeds' polls in one transaction (per-feed commits would be most of
+    the cost of a round of 304s); if that fails, write them one by one so only the
+    culprit is lost. Returns each feed's number of new stories, or the exception that
+    kept it from being stored."""
     try:
         with db.session() as session:
-            return [_apply(session, settings, outcome, now) for outcome in outcomes]
+            applied = [_apply(session, settings, outcome, now) for outcome in outcomes]
+            _update_feeds(session, [values for _, values in applied])
+            return [new for new, _ in applied]
     except Exception:
         if len(outcomes) == 1:
             raise
@@ -279,7 +304,9 @@ def _record(
     for outcome in outcomes:
         try:
             with db.session() as session:
-                results.append(_apply(session, settings, outcome, now))
+                new, values = _apply(session, settings, outcome, now)
+                _update_feeds(session, [values])
+            results.append(new)
         except Exception as exc:
             log.exception("feed %s: could not store the poll", outcome.feed.url)
             results.append(exc)
