@@ -171,3 +171,33 @@ def test_poll_once_prints_the_summary_line(web: LocalWeb, tmp_path: Path, db_url
     ), summary
     # The failing feed is named in the log with its problem.
     assert f"{web.url('/gone')} failed: HTTP 404" in result.stderr
+
+
+def test_poll_without_once_keeps_polling_until_ctrl_c(
+    web: LocalWeb, tmp_path: Path, db_url: str
+) -> None:
+    import signal
+
+    feed = web.add("/loop.xml", rss([Item("Looped", web.url("/story/looped"))]))
+    feeds_file = tmp_path / "loop.opml"
+    feeds_file.write_bytes(render_opml([OpmlFeed(feed, "Loop")]))
+    env = {**os.environ, "DATABASE_URL": db_url, "FEEDS_FILE": str(feeds_file)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "poll"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("feeds polled 1 / not modified 0 / failed 0, new stories 1")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert err.rstrip().endswith("stopped")
