@@ -125,6 +125,12 @@ def queue_digest(
     return QueuedDigest(plan=plan, digest=digest, messages=len(messages))
 
 
+def _queue_note(session: Session, subscriber: Subscriber, text: str, *, now: datetime) -> None:
+    note = enqueue_message(session, subscriber, text)
+    # Due at the slot it answers (the tick's clock), like the digest it stands in for.
+    note.next_attempt_at = min(note.next_attempt_at, now)
+
+
 def _serve_slot(
     session: Session,
     subscriber: Subscriber,
@@ -149,7 +155,7 @@ def _serve_slot(
     if not subscriber.topics:
         # One reminder, not a daily nag; adding a topic clears the mark.
         if subscriber.no_topics_reminded_at is None:
-            enqueue_message(session, subscriber, NO_TOPICS_REMINDER)
+            _queue_note(session, subscriber, NO_TOPICS_REMINDER, now=now)
             subscriber.no_topics_reminded_at = now
             outcome = "note"
     else:
@@ -164,7 +170,7 @@ def _serve_slot(
         if queued.digest is not None:
             outcome = "queued"
         elif subscriber.notify_empty:
-            enqueue_message(session, subscriber, NOTHING_NEW_NOTE)
+            _queue_note(session, subscriber, NOTHING_NEW_NOTE, now=now)
             outcome = "note"
         subscriber.last_digest_at = now
     subscriber.next_digest_at = following

@@ -3,11 +3,6 @@ the real bot and the fake Telegram."""
 
 from __future__ import annotations
 
-import pytest
-
-# Until the delivery stage (bot/delivery) is committed.
-pytest.importorskip("bot.delivery.outbox")
-
 from datetime import timedelta
 
 import pytest

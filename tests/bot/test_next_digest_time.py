@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-# Until the delivery stage (bot/delivery) is committed.
-pytest.importorskip("bot.delivery.outbox")
-
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 

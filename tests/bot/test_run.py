@@ -17,9 +17,6 @@ from pathlib import Path
 
 import pytest
 
-# Until the delivery stage (bot/delivery) is committed.
-pytest.importorskip("bot.delivery.outbox")
-
 from bot.app import build_application, run_bot
 from bot.lease import acquire_lease, lease_holder
 from digests.config import Settings

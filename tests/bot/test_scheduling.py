@@ -3,11 +3,6 @@ missed digests within and beyond the grace period, reminders, nothing sent twice
 
 from __future__ import annotations
 
-import pytest
-
-# Until the delivery stage (bot/delivery) is committed.
-pytest.importorskip("bot.delivery.outbox")
-
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
