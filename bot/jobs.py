@@ -106,9 +106,14 @@ def schedule_jobs(application: Application, *, poll_feeds: bool = True) -> None:
     if queue is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is not installed")
     now = utcnow()
-    # Ticks land just after each minute starts, so an 08:00 digest leaves at 08:00:01; the
-    # first one (within a minute of start) also sends missed digests still within grace.
+    # A first tick right at start sends the digests that fell due while the bot was down
+    # (within the grace period); then ticks land just after each minute starts, so an
+    # 08:00 digest leaves at 08:00:01. Overlapping ticks are harmless: a slot is served
+    # once (re-checked per subscriber, unique per subscriber and slot).
     to_next_minute = 61 - now.second - now.microsecond / 1_000_000
+    if to_next_minute < 10:
+        to_next_minute += 60
+    queue.run_once(guarded("digest tick", digest_tick), when=2.0, name="digest tick at start")
     plan: list[tuple[str, Job, timedelta, float]] = [
         ("lease", lease_job, LEASE_RENEW_EVERY, LEASE_RENEW_EVERY.total_seconds()),
         ("digest tick", digest_tick, DIGEST_TICK_EVERY, to_next_minute),

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,12 @@ from bot.lease import acquire_lease, lease_holder
 from digests.config import Settings
 from digests.logs import configure_logging
 from digests.storage import Database
-from tests.bot.botrun import Conversation, running_bot
+from digests.storage.models import Subscriber, Topic, utcnow
+from tests.bot.botrun import Conversation, add_story, running_bot
 from tests.support.fake_telegram import FakeTelegram
 
 USER = 8008
+DUE_CHAT = 8009
 
 
 @pytest.fixture
@@ -115,6 +118,17 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
         "LOG_LEVEL": "DEBUG",
         "EXTRACT_WORKERS": "1",
     }
+    # The bot was down when this digest fell due an hour ago (within the 6 h grace).
+    add_story(db, "Ukraine overnight", ["Talks resumed."], first_seen_at=utcnow())
+    with db.session() as session:
+        session.add(
+            Subscriber(
+                chat_id=DUE_CHAT,
+                next_digest_at=utcnow() - timedelta(hours=1),
+                topics=[Topic(query="ukraine", position=1)],
+            )
+        )
+    fake_telegram.add_chat(DUE_CHAT)
     command = [sys.executable, "-m", "bot", "run"]
     first = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     try:
@@ -126,6 +140,11 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
             time.sleep(0.05)
         assert "daily digest" in fake_telegram.texts(USER)[0]
         assert fake_telegram.calls("setMyCommands")
+        # The missed digest goes out once, right after start.
+        while not fake_telegram.texts(DUE_CHAT):
+            assert time.monotonic() < deadline, "the missed digest was not sent at start"
+            time.sleep(0.05)
+        assert "Ukraine overnight" in fake_telegram.texts(DUE_CHAT)[0]
 
         twin = subprocess.run(
             command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
@@ -144,6 +163,7 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
     assert fake_telegram.token not in log_text
     assert "long polling" in log_text
     assert lease_holder(db) is None  # released at a clean stop
+    assert len(fake_telegram.texts(DUE_CHAT)) == 1
 
 
 def _free_port() -> int:
