@@ -9,9 +9,11 @@ a tick; it is a snapshot, so make a new one for the next tick.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, select
@@ -23,6 +25,10 @@ from digests.topics import Query, StoryText, TopicMatch, analyze_story, match_st
 # A summary made from the feed's description when no copy has summary sentences.
 _FALLBACK_SUMMARY_CHARS = 300
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+RECENCY_HALF_LIFE_HOURS = 48.0
+
+# (sort key, cluster id, match): sort keys ascend from the best item.
+RankedMatch = tuple[tuple[float, float, int], int, TopicMatch]
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,31 @@ class ClusterCandidate:
     summary: tuple[str, ...]
     text: StoryText
 
-    @property
+    @cached_property
     def freshness_time(self) -> datetime:
         """The time recency is ranked by: publication, but never after it was first seen
         nor more than a week before (feeds get dates wrong)."""
         earliest = self.first_seen_at - timedelta(days=7)
         return min(max(self.published, earliest), self.first_seen_at)
+
+
+def rank_key(candidate: ClusterCandidate, match: TopicMatch) -> tuple[float, float, int]:
+    """Sort key of an item, best first.
+
+    The weight is score × (1 + ½·log2(sources)) × ½^(age / 48 h). Its log2 is, up to a term
+    shared by every item of one digest (the digest's own time), log2(score) +
+    log2(1 + ½·log2(sources)) + freshness/48 h: so the order does not depend on when the
+    digest is composed and can be computed once per topic for every subscriber.
+    Ties: newer first, then the earlier cluster.
+    """
+    fresh = candidate.freshness_time.timestamp()
+    sources = 1 + 0.5 * math.log2(max(len(candidate.sources), 1))
+    value = (
+        math.log2(max(match.score, 1e-9))
+        + math.log2(sources)
+        + fresh / 3600 / RECENCY_HALF_LIFE_HOURS
+    )
+    return (-value, -fresh, candidate.cluster_id)
 
 
 class ClusterIndex:
@@ -61,6 +86,7 @@ class ClusterIndex:
         self._analyzed: dict[int, object] = {}
         # Per query text: how many of `_order` were matched, and the matches found.
         self._matches: dict[str, tuple[int, dict[int, TopicMatch]]] = {}
+        self._ranked: dict[str, tuple[int, list[RankedMatch]]] = {}
         self._outlets: dict[int, str] | None = None
 
     def between(
@@ -83,6 +109,17 @@ class ClusterIndex:
                 found[cluster_id] = match
         self._matches[query.text] = (len(self._order), found)
         return found
+
+    def ranked(self, query: Query) -> list[RankedMatch]:
+        """The loaded clusters the query matches, best first (see `rank_key`)."""
+        done, ranked = self._ranked.get(query.text, (-1, []))
+        if done != len(self._order):
+            ranked = sorted(
+                (rank_key(self._clusters[cluster_id], match), cluster_id, match)
+                for cluster_id, match in self.matching(query).items()
+            )
+            self._ranked[query.text] = (len(self._order), ranked)
+        return ranked
 
     def get(self, cluster_id: int) -> ClusterCandidate:
         return self._clusters[cluster_id]

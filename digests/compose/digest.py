@@ -1,23 +1,25 @@
 """Composing a digest: the new clusters matching a subscriber's topics, ranked and grouped.
 
-Ranking: an item's weight is its topic match score, times 1 + ½·log2(number of sources),
-times a recency factor that halves every 48 hours of age (age from the story's publication,
-clamped to when it was first seen). Items are capped (best first) across the whole digest,
-then filed under their first matching topic, in the order the topics were added.
+Each cluster is filed under the first of the subscriber's topics (in the order they were
+added) that matches it. Ranking: an item's weight is that topic's match score, times
+1 + ½·log2(number of sources), times a recency factor that halves every 48 hours of age (age
+from the story's publication, clamped to when it was first seen; see `rank_key`). The best
+`max_items` across the whole digest are kept, then grouped by topic.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
-import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digests.compose.candidates import EPOCH, ClusterCandidate, ClusterIndex
+from digests.compose.candidates import EPOCH, ClusterCandidate, ClusterIndex, rank_key
 from digests.compose.model import DigestItem, DigestPlan, TopicSection
 from digests.storage.models import Cluster, Delivery, Subscriber, Topic
 from digests.topics import Query, QueryError, TopicMatch, parse_query
@@ -25,9 +27,8 @@ from digests.topics import Query, QueryError, TopicMatch, parse_query
 log = logging.getLogger(__name__)
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
-RECENCY_HALF_LIFE_HOURS = 48.0
 
-__all__ = ["ClusterIndex", "compose_digest", "preview_digest", "recent_matches"]
+__all__ = ["ClusterIndex", "compose_digest", "preview_digest", "rank_key", "recent_matches"]
 
 
 @dataclass(frozen=True)
@@ -163,27 +164,19 @@ def _plan(
     exclude: set[int] | frozenset[int],
     subscriber_id: int | None,
 ) -> DigestPlan:
-    chosen: dict[int, tuple[int, TopicMatch]] = {}  # cluster -> (topic position, match)
     if topics:
         index.load(session, since, until)
-    for position, topic in enumerate(topics):
-        for cluster_id, match in index.matching(topic.query).items():
-            if cluster_id in exclude or cluster_id in chosen:
-                continue
-            seen = index.get(cluster_id).first_seen_at
-            if (since is None or seen > since) and seen <= until:
-                chosen[cluster_id] = (position, match)
-    ranked = sorted(
-        chosen.items(),
-        key=lambda entry: _rank_key(index.get(entry[0]), entry[1][1], until),
-    )
-    if max_items > 0:
-        ranked = ranked[:max_items]
+    streams = [
+        _eligible(index, topics, position, since, until, exclude) for position in range(len(topics))
+    ]
+    # Each stream is best first and a cluster is in one stream only (its first topic).
+    merged = heapq.merge(*streams)
+    ranked = list(itertools.islice(merged, max_items) if max_items > 0 else merged)
     sections: list[TopicSection] = []
     for position, topic in enumerate(topics):
         items = tuple(
             _item(index.get(cluster_id), topic.text, match)
-            for cluster_id, (where, match) in ranked
+            for _, where, cluster_id, match in ranked
             if where == position
         )
         if items:
@@ -196,17 +189,23 @@ def _plan(
     )
 
 
-def rank_weight(score: float, sources: int, age: timedelta) -> float:
-    """An item's weight: topic score, boosted by more sources, decayed by age."""
-    hours = max(age.total_seconds() / 3600, 0.0)
-    recency = 0.5 ** (hours / RECENCY_HALF_LIFE_HOURS)
-    return score * (1 + 0.5 * math.log2(max(sources, 1))) * recency
-
-
-def _rank_key(candidate: ClusterCandidate, match: TopicMatch, until: datetime):
-    weight = rank_weight(match.score, len(candidate.sources), until - candidate.freshness_time)
-    # Best first; ties: newer first, then the earlier cluster (stable output).
-    return (-weight, -candidate.freshness_time.timestamp(), candidate.cluster_id)
+def _eligible(
+    index: ClusterIndex,
+    topics: list[_Topic],
+    position: int,
+    since: datetime | None,
+    until: datetime,
+    exclude: set[int] | frozenset[int],
+) -> Iterator[tuple[tuple[float, float, int], int, int, TopicMatch]]:
+    """The clusters filed under topic `position`, best first: matched by it and by no
+    earlier topic, first seen in (since, until], not excluded."""
+    earlier = [index.matching(topic.query) for topic in topics[:position]]
+    for key, cluster_id, match in index.ranked(topics[position].query):
+        if cluster_id in exclude or any(cluster_id in found for found in earlier):
+            continue
+        seen = index.get(cluster_id).first_seen_at
+        if (since is None or seen > since) and seen <= until:
+            yield key, position, cluster_id, match
 
 
 def _item(candidate: ClusterCandidate, topic: str, match: TopicMatch) -> DigestItem:
