@@ -316,25 +316,30 @@ class OutboxSender:
         for digest_id in {row.digest_id for row in rows}:
             self._settle_digest(session, digest_id)
 
+    def _retire(self, session: Any, subscriber_id: int, reason: str) -> int:
+        """Subscriber inactive (`reason` kept), its pending messages dropped; returns how
+        many were dropped."""
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is not None:
+            subscriber.active = False
+            subscriber.inactive_reason = reason[:256]
+        pending = list(
+            session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.subscriber_id == subscriber_id,
+                    OutboxMessage.status == "pending",
+                )
+            )
+        )
+        self._drop_rows(session, pending, reason)
+        return len(pending)
+
     def _chat_gone(self, outbox_id: int, reason: str, report: SendReport) -> None:
         """The chat cannot be written to: subscriber inactive, its pending messages dropped."""
         with self.db.session() as session:
             row = session.get(OutboxMessage, outbox_id)
             assert row is not None
-            subscriber = session.get(Subscriber, row.subscriber_id)
-            if subscriber is not None:
-                subscriber.active = False
-                subscriber.inactive_reason = reason[:256]
-            pending = list(
-                session.scalars(
-                    select(OutboxMessage).where(
-                        OutboxMessage.subscriber_id == row.subscriber_id,
-                        OutboxMessage.status == "pending",
-                    )
-                )
-            )
-            self._drop_rows(session, pending, reason)
-            report.dropped += len(pending)
+            report.dropped += self._retire(session, row.subscriber_id, reason)
         log.info("chat %s is gone (%s): subscriber made inactive", row.chat_id, reason)
 
     def _follow_migration(self, outbox_id: int, new_chat_id: int, report: SendReport) -> bool:
@@ -344,25 +349,12 @@ class OutboxSender:
             row = session.get(OutboxMessage, outbox_id)
             assert row is not None
             subscriber = session.get(Subscriber, row.subscriber_id)
-            if subscriber is None:
-                return False
             owner = session.scalar(select(Subscriber).where(Subscriber.chat_id == new_chat_id))
-            old_chat_id = subscriber.chat_id
-            if owner is not None and owner.id != subscriber.id:
+            if subscriber is None or (owner is not None and owner.id != subscriber.id):
                 reason = f"group moved to {new_chat_id}, which is subscribed on its own"
-                subscriber.active = False
-                subscriber.inactive_reason = reason
-                pending = list(
-                    session.scalars(
-                        select(OutboxMessage).where(
-                            OutboxMessage.subscriber_id == subscriber.id,
-                            OutboxMessage.status == "pending",
-                        )
-                    )
-                )
-                self._drop_rows(session, pending, reason)
-                report.dropped += len(pending)
+                report.dropped += self._retire(session, row.subscriber_id, reason)
                 return False
+            old_chat_id = subscriber.chat_id
             subscriber.chat_id = new_chat_id
             subscriber.chat_type = "supergroup"
             session.execute(

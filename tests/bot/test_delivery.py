@@ -265,6 +265,24 @@ async def test_a_group_that_became_a_supergroup_is_followed(
     assert {r.chat_id for r in outbox(db)} == {-1000000000055}
 
 
+async def test_a_group_moving_onto_a_subscribed_supergroup_is_retired(
+    quick_fake: FakeTelegram, quick_bot, db: Database
+) -> None:
+    quick_fake.migrate(-56, -1000000000056)
+    old = add_subscriber(db, -56, "group")
+    new = add_subscriber(db, -1000000000056, "supergroup")
+    queue_digest(db, old, parts(-56, 2))
+
+    report = await OutboxSender(
+        db, quick_bot, clock=Clock(), pacer=TelegramPacer(QUICK)
+    ).send_pending()
+
+    assert (report.sent, report.dropped) == (0, 2)
+    assert not subscriber(db, old).active
+    assert subscriber(db, new).active
+    assert quick_fake.sent_to(-1000000000056) == []
+
+
 async def test_network_errors_back_off_and_retry_later(
     db: Database, quick_fake: FakeTelegram, quick_bot
 ) -> None:
