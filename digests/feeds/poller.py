@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digests.config import Settings
@@ -206,23 +205,21 @@ def _new_stories(
 
 
 def _insert_stories(session: Session, rows: list[dict]) -> int:
-    """Insert rows; if another writer got there first, insert the rest one by one."""
+    """Insert rows, skipping any another writer stored since we looked; returns how many
+    were inserted."""
     if not rows:
         return 0
-    try:
-        with session.begin_nested():
-            session.execute(insert(Story), rows)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        session.execute(insert(Story), rows)
         return len(rows)
-    except IntegrityError:
-        inserted = 0
-        for row in rows:
-            try:
-                with session.begin_nested():
-                    session.execute(insert(Story), [row])
-                inserted += 1
-            except IntegrityError:
-                continue
-        return inserted
+    # ON CONFLICT rather than savepoints: pysqlite's SAVEPOINT handling commits early.
+    statement = dialect_insert(Story).on_conflict_do_nothing().returning(Story.id)
+    return len(session.execute(statement, rows).all())
 
 
 def _apply(
