@@ -82,10 +82,27 @@ async def _update_subscriber(
     return await in_session(context, apply)
 
 
+async def _store_argument(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    parse: Callable[[str], str],
+    field: str,
+) -> SettingsView | None:
+    """Parse the command's argument with `parse` and store it in the subscriber's `field`;
+    a bad value gets its problem (and an example) as the reply, and None."""
+    try:
+        value = parse(argument_text(context))
+    except (TimeOfDayError, ZoneError) as problem:
+        await reply(update, escape(str(problem)))
+        return None
+    return await _update_subscriber(
+        update, context, lambda subscriber: setattr(subscriber, field, value)
+    )
+
+
 async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/time HH:MM: the daily hour of the digest, in the chat's time zone."""
-    text = argument_text(context)
-    if not text:
+    if not argument_text(context):
         view = await _update_subscriber(update, context, lambda subscriber: None)
         await reply(
             update,
@@ -93,23 +110,14 @@ async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"To change it, give the time, for example: {TIME_EXAMPLE}",
         )
         return
-    try:
-        digest_time = parse_time_of_day(text)
-    except TimeOfDayError as problem:
-        await reply(update, escape(str(problem)))
-        return
-
-    def change(subscriber: Subscriber) -> None:
-        subscriber.digest_time = digest_time
-
-    view = await _update_subscriber(update, context, change)
-    await reply(update, f"Done: your digest arrives {escape(view.schedule)}.")
+    view = await _store_argument(update, context, parse_time_of_day, "digest_time")
+    if view is not None:
+        await reply(update, f"Done: your digest arrives {escape(view.schedule)}.")
 
 
 async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/timezone NAME: the chat's time zone (IANA name or UTC offset)."""
-    text = argument_text(context)
-    if not text:
+    if not argument_text(context):
         view = await _update_subscriber(update, context, lambda subscriber: None)
         await reply(
             update,
@@ -117,21 +125,13 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             f"there now).\nTo change it: {ZONE_EXAMPLE}",
         )
         return
-    try:
-        zone_name = parse_timezone(text)
-    except ZoneError as problem:
-        await reply(update, escape(str(problem)))
-        return
-
-    def change(subscriber: Subscriber) -> None:
-        subscriber.timezone = zone_name
-
-    view = await _update_subscriber(update, context, change)
-    await reply(
-        update,
-        f"Time zone set to {escape(view.timezone)} (it is {escape(view.local_now)} there now).\n"
-        f"Your digest arrives {escape(view.schedule)}.",
-    )
+    view = await _store_argument(update, context, parse_timezone, "timezone")
+    if view is not None:
+        await reply(
+            update,
+            f"Time zone set to {escape(view.timezone)} (it is {escape(view.local_now)} "
+            f"there now).\nYour digest arrives {escape(view.schedule)}.",
+        )
 
 
 def _settings_text(view: SettingsView) -> str:

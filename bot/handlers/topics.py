@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -154,6 +155,29 @@ def _find_topic(subscriber: Subscriber, text: str) -> Topic | None:
     return next((topic for topic in topics if topic.query.casefold() in wanted), None)
 
 
+async def _unfollow(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    pick: Callable[[Subscriber], Topic | None],
+) -> tuple[str | None, TopicList]:
+    """Remove the topic `pick` chooses from the chat's topics; (its query or None, the
+    topics left)."""
+
+    def unfollow(session: Session) -> tuple[str | None, TopicList]:
+        subscriber = find_subscriber(session, chat_id)
+        if subscriber is None:
+            return None, _topic_list(None)
+        topic = pick(subscriber)
+        removed = None
+        if topic is not None:
+            removed = topic.query
+            subscriber.topics.remove(topic)
+            session.flush()
+        return removed, _topic_list(subscriber)
+
+    return await in_session(context, unfollow)
+
+
 async def remove_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/untopic QUERY|N: stop following one topic."""
     chat = update.effective_chat
@@ -168,19 +192,9 @@ async def remove_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
         return
 
-    def unfollow(session: Session) -> tuple[str | None, TopicList]:
-        subscriber = find_subscriber(session, chat.id)
-        if subscriber is None:
-            return None, _topic_list(None)
-        topic = _find_topic(subscriber, text)
-        removed = None
-        if topic is not None:
-            removed = topic.query
-            subscriber.topics.remove(topic)
-            session.flush()
-        return removed, _topic_list(subscriber)
-
-    removed, listing = await in_session(context, unfollow)
+    removed, listing = await _unfollow(
+        context, chat.id, lambda subscriber: _find_topic(subscriber, text)
+    )
     if removed is None:
         shown = text if len(text) <= 60 else text[:60] + "…"
         known = (
@@ -215,19 +229,11 @@ async def remove_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     topic_id_text = query.data.removeprefix(REMOVE_PREFIX)
     topic_id = int(topic_id_text) if topic_id_text.isdigit() else -1
 
-    def unfollow(session: Session) -> tuple[str | None, TopicList]:
-        subscriber = find_subscriber(session, chat.id)
-        if subscriber is None:
-            return None, _topic_list(None)
-        topic = next((topic for topic in subscriber.topics if topic.id == topic_id), None)
-        removed = None
-        if topic is not None:
-            removed = topic.query
-            subscriber.topics.remove(topic)
-            session.flush()
-        return removed, _topic_list(subscriber)
-
-    removed, listing = await in_session(context, unfollow)
+    removed, listing = await _unfollow(
+        context,
+        chat.id,
+        lambda subscriber: next((t for t in subscriber.topics if t.id == topic_id), None),
+    )
     notice = f"Removed “{_short(removed, 150)}”" if removed else "That topic was already removed"
     await query.answer(notice)
     text, keyboard = render_topic_list(listing)

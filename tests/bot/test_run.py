@@ -100,6 +100,30 @@ def _opml(path: Path, feed_url: str) -> Path:
     return path
 
 
+def _stop(process: subprocess.Popen[str]) -> str:
+    """SIGTERM (what a service manager sends), then the process's log."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[1]
+
+
+def _bot_env(fake: FakeTelegram, db_url: str, feeds_file: Path, **extra: str) -> dict[str, str]:
+    """The environment of `newsdigest run` against the fake, with local feeds only."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.bot_api_url,
+        "DATABASE_URL": db_url,
+        "FEEDS_FILE": str(feeds_file),
+        "LOG_LEVEL": "DEBUG",
+        "EXTRACT_WORKERS": "1",
+        **extra,
+    }
+
+
 def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigterm(
     fake_telegram: FakeTelegram, db_url: str, db: Database, tmp_path: Path, web
 ) -> None:
@@ -109,15 +133,7 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
         "<link>http://127.0.0.1/</link><description>d</description></channel></rss>",
         content_type="application/rss+xml",
     )
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
-        "TELEGRAM_API_BASE_URL": fake_telegram.bot_api_url,
-        "DATABASE_URL": db_url,
-        "FEEDS_FILE": str(_opml(tmp_path / "feeds.opml", feed)),
-        "LOG_LEVEL": "DEBUG",
-        "EXTRACT_WORKERS": "1",
-    }
+    env = _bot_env(fake_telegram, db_url, _opml(tmp_path / "feeds.opml", feed))
     # The bot was down when this digest fell due an hour ago (within the 6 h grace).
     add_story(db, "Ukraine overnight", ["Talks resumed."], first_seen_at=utcnow())
     with db.session() as session:
@@ -153,12 +169,7 @@ def test_newsdigest_run_serves_commands_refuses_a_twin_and_stops_cleanly_on_sigt
         assert "another newsdigest bot" in twin.stderr
         assert "Traceback" not in twin.stderr
     finally:
-        first.send_signal(signal.SIGTERM)
-        try:
-            _, log_text = first.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            first.kill()
-            _, log_text = first.communicate()
+        log_text = _stop(first)
     assert first.returncode == 0, log_text[-3000:]
     assert fake_telegram.token not in log_text
     assert "long polling" in log_text
@@ -178,18 +189,15 @@ def test_newsdigest_run_in_webhook_mode_checks_the_secret(
     feed = web.add("/feed.xml", "<rss version='2.0'><channel><title>L</title></channel></rss>")
     port = _free_port()
     secret = "webhook-secret-value_42"
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
-        "TELEGRAM_API_BASE_URL": fake_telegram.bot_api_url,
-        "DATABASE_URL": db_url,
-        "FEEDS_FILE": str(_opml(tmp_path / "feeds.opml", feed)),
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-updates",
-        "WEBHOOK_SECRET": secret,
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-        "LOG_LEVEL": "DEBUG",
-    }
+    env = _bot_env(
+        fake_telegram,
+        db_url,
+        _opml(tmp_path / "feeds.opml", feed),
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram-updates",
+        WEBHOOK_SECRET=secret,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         env=env,
@@ -226,12 +234,7 @@ def test_newsdigest_run_in_webhook_mode_checks_the_secret(
             urllib.request.urlopen(forged, timeout=10)
         assert refused.value.code == 403
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            _, log_text = bot.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-            _, log_text = bot.communicate()
+        log_text = _stop(bot)
     assert bot.returncode == 0, log_text[-3000:]
     assert "webhook mode" in log_text
     assert fake_telegram.token not in log_text and secret not in log_text
