@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from digests.storage import Database
 from digests.storage.models import Feed, Subscriber, Topic
-from tests.bot.botrun import Conversation, TestClock, add_story
+from tests.bot.botrun import Conversation, TestClock, add_story, wait_until
 from tests.bot.conftest import ADMIN_CHAT_ID
 from tests.support.fake_telegram import FakeTelegram
 
@@ -202,3 +202,24 @@ async def test_a_failing_handler_is_logged_with_the_update_id_and_the_user_gets_
     # The bot goes on answering.
     (help_text,) = await user.send("/help")
     assert "/topic" in help_text
+
+
+async def test_a_user_who_blocked_the_bot_is_paused_and_start_brings_them_back(
+    running_app: Application, fake_telegram: FakeTelegram, db: Database, clock: TestClock
+) -> None:
+    add_story(db, "Ukraine talks resume", ["Delegations met."], first_seen_at=clock.now)
+    user = Conversation(fake_telegram, USER)
+    await user.send("/topic ukraine")
+    fake_telegram.block(USER)
+    fake_telegram.push_message(USER, "/digest")
+    await wait_until(lambda: bool(fake_telegram.errors(403)))
+
+    def active() -> bool:
+        with db.session() as session:
+            return session.scalar(select(Subscriber.active).where(Subscriber.chat_id == USER))
+
+    await wait_until(lambda: not active())
+    fake_telegram.unblock(USER)
+    (back,) = await user.send("/start")
+    assert "Welcome back" in back and "ukraine" in back
+    assert active()

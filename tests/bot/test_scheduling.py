@@ -245,3 +245,23 @@ def test_500_subscribers_due_at_once_are_all_queued_in_one_tick(
         assert session.scalar(select(func.count(Digest.id))) == 500
         chats = session.scalars(select(OutboxMessage.chat_id)).all()
         assert sorted(set(chats)) == list(range(100_000, 100_500))
+
+
+async def test_a_fixed_offset_zone_gets_its_digest_at_its_own_hour(
+    db: Database,
+    fake_telegram: FakeTelegram,
+    telegram_bot: object,
+    bot_settings: Settings,
+    clock: TestClock,
+) -> None:
+    fake_telegram.add_chat(CHAT)
+    add_story(db, "Ukraine in the evening", ["Late."], first_seen_at=clock.now - timedelta(hours=2))
+    # 06:30 at UTC-03:30 is 10:00 UTC, the clock's time.
+    slot = next_digest_time("06:30", "UTC-03:30", clock.now - timedelta(minutes=1))
+    assert slot == clock.now
+    add_subscriber(
+        db, CHAT, topics=["ukraine"], digest_time="06:30", timezone="UTC-03:30", next_digest_at=slot
+    )
+    assert await tick(db, telegram_bot, bot_settings, clock) == 1
+    (digest,) = fake_telegram.texts(CHAT)
+    assert "Ukraine in the evening" in digest
