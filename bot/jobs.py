@@ -72,7 +72,9 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
     data = context.application.bot_data
     report = await run_pipeline_once(data[DB_KEY], data[SETTINGS_KEY])
-    log.info("pipeline: %s", report.summary_line())
+    # Most minutes no feed is due: say so only at debug level.
+    level = logging.INFO if report.poll.polled or report.poll.failed else logging.DEBUG
+    log.log(level, "pipeline: %s", report.summary_line())
 
 
 async def lease_job(context: ContextTypes.DEFAULT_TYPE) -> None:
