@@ -26,6 +26,9 @@ from digests.topics import Query, StoryText, TopicMatch, analyze_story, match_st
 _FALLBACK_SUMMARY_CHARS = 300
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RECENCY_HALF_LIFE_HOURS = 48.0
+# When an index extends forward it re-reads this much before its last upper bound: a
+# clustering run that started earlier may commit clusters "first seen" before that bound.
+LATE_COMMIT_MARGIN = timedelta(minutes=30)
 
 # (sort key, cluster id, match): sort keys ascend from the best item.
 RankedMatch = tuple[tuple[float, float, int], int, TopicMatch]
@@ -121,6 +124,29 @@ class ClusterIndex:
             self._ranked[query.text] = (len(self._order), ranked)
         return ranked
 
+    def forget_before(self, moment: datetime) -> None:
+        """Drop the clusters first seen at or before `moment` (keeps a long-lived index to
+        a rolling window)."""
+        gone = {i for i, c in self._clusters.items() if c.first_seen_at <= moment}
+        old_order = self._order
+        self._order = [i for i in old_order if i not in gone]
+        for cluster_id in gone:
+            del self._clusters[cluster_id]
+            self._analyzed.pop(cluster_id, None)
+        for text, (done, found) in self._matches.items():
+            for cluster_id in gone:
+                found.pop(cluster_id, None)
+            # Matched clusters are a prefix of the load order; so are the survivors of it.
+            kept = sum(1 for i in old_order[:done] if i not in gone)
+            self._matches[text] = (kept, found)
+        self._ranked.clear()
+        if self._span is not None:
+            lower, upper = self._span
+            if moment >= upper:
+                self._span = None
+            elif lower is None or lower < moment:
+                self._span = (moment, upper)
+
     def get(self, cluster_id: int) -> ClusterCandidate:
         return self._clusters[cluster_id]
 
@@ -142,7 +168,7 @@ class ClusterIndex:
             self._load(session, since, lower)
             lower = since
         if until > upper:
-            self._load(session, upper, until)
+            self._load(session, upper - LATE_COMMIT_MARGIN, until)
             upper = until
         self._span = (lower, upper)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -112,10 +114,30 @@ def recent_matches(
     cache: ClusterIndex | None = None,
 ) -> tuple[int, str | None]:
     """How many clusters first seen in the last `window` match `topic`, and the newest
-    one's title. Raises QueryError for an invalid query."""
+    one's title. Raises QueryError for an invalid query.
+
+    Without `cache`, a process-wide rolling index per database is used: stories are
+    analyzed once, not on every call (copies joining a cluster after it was read are not
+    seen by it; the count is a hint for the /topic reply)."""
     query = parse_query(topic)
-    index = cache or ClusterIndex()
     since = now - window
+    if cache is not None:
+        return _count_recent(session, cache, query, since, now)
+    # The bot asks this on every /topic: a rolling index per database keeps the day's
+    # stories analyzed between calls (only clusters new since the last call are read).
+    with _ROLLING_LOCK:
+        index = _ROLLING.setdefault(session.get_bind(), ClusterIndex())
+        index.forget_before(since)
+        return _count_recent(session, index, query, since, now)
+
+
+_ROLLING: weakref.WeakKeyDictionary[object, ClusterIndex] = weakref.WeakKeyDictionary()
+_ROLLING_LOCK = threading.Lock()
+
+
+def _count_recent(
+    session: Session, index: ClusterIndex, query: Query, since: datetime, now: datetime
+) -> tuple[int, str | None]:
     clusters = {c.cluster_id: c for c in index.between(session, since, now)}
     found = [clusters[i] for i in index.matching(query) if i in clusters]
     if not found:

@@ -269,3 +269,27 @@ def test_recent_matches_counts_the_last_day(db, room):
         assert recent_matches(session, "ukraine", now=NOW, window=48 * HOUR)[0] == 3
         with pytest.raises(QueryError):
             recent_matches(session, "((", now=NOW)
+
+
+def test_recent_matches_keeps_a_rolling_day_without_reanalyzing(db, room, monkeypatch):
+    analyzed = []
+    real = candidates.analyze_story
+    monkeypatch.setattr(
+        candidates, "analyze_story", lambda story: analyzed.append(story.title) or real(story)
+    )
+    room.cluster(NOW - 20 * HOUR, Copy("BBC", "Ukraine talks resume"))
+    room.cluster(NOW - 2 * HOUR, Copy("BBC", "Ukraine grain deal signed"))
+    with db.session() as session:
+        assert recent_matches(session, "ukraine", now=NOW) == (2, "Ukraine grain deal signed")
+
+    room.cluster(NOW + HOUR, Copy("BBC", "Ukraine power restored"))
+    later = NOW + 6 * HOUR  # the first story is now older than a day
+    with db.session() as session:
+        assert recent_matches(session, "ukraine", now=later) == (2, "Ukraine power restored")
+        assert recent_matches(session, "grain", now=later) == (1, "Ukraine grain deal signed")
+
+    assert sorted(analyzed) == [
+        "Ukraine grain deal signed",
+        "Ukraine power restored",
+        "Ukraine talks resume",
+    ]
