@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import ssl
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import httpx
 
@@ -22,6 +24,7 @@ from digests.config import Settings, get_settings
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+DRAIN_BYTES = 64 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -51,6 +54,12 @@ class FetchResult:
         return self.error is None and self.status == 304
 
 
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds: once per process, not per Fetcher.
+    return httpx.create_ssl_context()
+
+
 def seconds_text(seconds: float) -> str:
     """`30` for 30.0, `0.5` for 0.5: a duration as people write it."""
     return f"{seconds:g}s"
@@ -77,6 +86,7 @@ class Fetcher:
         self._semaphore = asyncio.Semaphore(concurrency)
         self.client = httpx.AsyncClient(
             transport=transport,
+            verify=_ssl_context(),
             follow_redirects=False,  # by hand: bounded, and a loop is named in the error
             timeout=httpx.Timeout(
                 self.timeout, connect=self.settings.fetch_connect_timeout, pool=None
@@ -170,12 +180,16 @@ class Fetcher:
             status = response.status_code
             names = {name.lower(): value for name, value in response.headers.items()}
             if status in REDIRECT_STATUSES:
+                await _drain(response)
                 location = response.headers.get("location")
                 if location:
                     return FetchResult(url, current, status, names), location
                 return FetchResult(
                     url, current, status, names, error=f"HTTP {status} without a Location"
                 ), None
+            # A 304 or an error closes its connection: draining it to keep the connection
+            # costs more than it saves, since a feed's host is rarely asked again soon, and
+            # every idle connection makes httpcore's pool slower to hand out the next one.
             if status == 304:
                 return FetchResult(url, current, status, names), None
             if status >= 400 or status < 200:
@@ -201,6 +215,16 @@ class Fetcher:
                     error=f"body could not be decoded (Content-Encoding: {encoding})",
                 ), None
             return FetchResult(url, current, status, names, b"".join(chunks)), None
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a redirect's body, so its connection can serve the next hop (often the same
+    host); a big one is left, and the connection closed."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > DRAIN_BYTES:
+            return
 
 
 def one_line(exc: BaseException) -> str:

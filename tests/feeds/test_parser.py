@@ -148,3 +148,12 @@ def test_html_to_text() -> None:
     assert html_to_text("a<br>b<style>p{}</style><script>x()</script>") == "a b"
     assert html_to_text("Fish &amp; chips &#8212; &quot;fresh&quot;") == 'Fish & chips — "fresh"'
     assert html_to_text("AT&T  rises") == "AT&T rises"
+
+
+def test_relative_links_are_resolved_against_the_feed_url() -> None:
+    body = rss([Item("Relative", "/world/relative-story?id=3")]).replace(
+        "<link>http://127.0.0.1/</link>", "<link>/</link>"
+    )
+    feed = parse_feed(body.encode(), "https://site.example/feeds/world.xml")
+    assert feed.entries[0].url == "https://site.example/world/relative-story?id=3"
+    assert feed.site_url == "https://site.example/"
