@@ -164,6 +164,8 @@ def list_command(args: argparse.Namespace) -> int:
             line += f"; last success {_when(feed.last_success_at)}"
         if feed.last_new_entry_at:
             line += f"; last new story {_when(feed.last_new_entry_at)}"
+        if feed.next_poll_at:
+            line += f"; next poll {_when(feed.next_poll_at)}"
         print(line)
     print(f"{len(feeds)} feeds")
     return 0
