@@ -32,6 +32,24 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
     return timedelta(seconds=float(number) * _UNIT_SECONDS[unit.lower()])
 
 
+def parse_lookback(value: str) -> timedelta | None:
+    """A `--since` value: `24h`, `7d`, `90m`… as a look-back; `all` as None (no lower bound).
+
+    Raises UserError naming the value when it is not a positive duration.
+    """
+    from digests.errors import UserError
+
+    if value.strip().lower() == "all":
+        return None
+    try:
+        span = parse_duration(value)
+    except ValueError:
+        raise UserError(f"--since {value!r} is not a duration (use e.g. 24h, 7d or all)") from None
+    if span <= timedelta(0):
+        raise UserError(f"--since {value!r} must be longer than zero (or 'all')")
+    return span
+
+
 class Settings(BaseSettings):
     """Every setting newsdigest reads; `.env.example` lists them all."""
 

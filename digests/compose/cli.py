@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from digests.errors import UserError
@@ -53,29 +53,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     preview.set_defaults(handler=preview_command)
 
 
-def parse_since(value: str) -> timedelta | None:
-    """`24h`, `7d`, `90m`… as a look-back; `all` as None (no lower bound)."""
-    from digests.config import parse_duration
-
-    if value.strip().lower() == "all":
-        return None
-    try:
-        span = parse_duration(value)
-    except ValueError:
-        raise UserError(f"--since {value!r} is not a duration (use e.g. 24h, 7d or all)") from None
-    if span <= timedelta(0):
-        raise UserError(f"--since {value!r} must be longer than zero (or 'all')")
-    return span
-
-
 def preview_command(args: argparse.Namespace) -> int:
     from digests.compose.digest import preview_digest
-    from digests.config import get_settings
+    from digests.config import get_settings, parse_lookback
     from digests.storage import open_database
     from digests.storage.models import utcnow
     from digests.topics import QueryError, parse_query
 
-    span = parse_since(args.since)
+    span = parse_lookback(args.since)
     for topic in args.topics:  # before opening the database: bad input touches nothing
         try:
             parse_query(topic)

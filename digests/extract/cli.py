@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,18 +119,6 @@ def extract_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_since(value: str, now: datetime) -> datetime | None:
-    """`24h`, `7d`, `90m` → the moment that long before `now`; `all` → None."""
-    from digests.config import parse_duration
-
-    if value.strip().lower() == "all":
-        return None
-    try:
-        return now - parse_duration(value)
-    except ValueError:
-        raise UserError(f"--since {value!r}: use e.g. 24h, 7d or all") from None
-
-
 def _story_json(story: Any) -> dict[str, Any]:
     return {
         "id": story.id,
@@ -151,11 +138,12 @@ def stories_list_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import ArgumentError, OperationalError
     from sqlalchemy.orm import selectinload
 
-    from digests.config import get_settings
+    from digests.config import get_settings, parse_lookback
     from digests.storage import open_database
     from digests.storage.models import Story, utcnow
 
-    since = parse_since(args.since, utcnow())
+    lookback = parse_lookback(args.since)
+    since = None if lookback is None else utcnow() - lookback
     settings = get_settings()
     try:
         db = open_database(settings.database_url)
