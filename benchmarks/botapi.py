@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import html
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,6 +43,16 @@ BOT_USER = {
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 PRIVATE_INTERVAL = 1.0
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def telegram_length(text: str, parse_mode: str) -> int:
+    """The length Telegram checks: UTF-16 code units of the text after entity parsing."""
+    if parse_mode.upper() == "HTML":
+        text = html.unescape(_TAG.sub("", text))
+    return len(text.encode("utf-16-le")) // 2
 
 
 class BotApiState:
@@ -181,7 +193,7 @@ async def _api_call(state: BotApiState, method: str, params: dict[str, str]) -> 
             state.rejected_400 += 1
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat_id"}
         text = params.get("text", "")
-        if not text or len(text) > 4096:
+        if not text or telegram_length(text, params.get("parse_mode", "")) > 4096:
             state.rejected_400 += 1
             return 400, {
                 "ok": False,

@@ -175,8 +175,9 @@ def insert_clustered_stories(db: Database, rows: list[dict], chunk: int = 5000) 
 
 
 def insert_feeds(db: Database, count: int, base_url: str = "https://feeds.example") -> None:
+    """`count` feeds the stories can belong to; disabled, so no poll ever reaches for them."""
     rows = [
-        {"url": f"{base_url}/{n}.xml", "title": f"Feed {n}", "site_url": base_url}
+        {"url": f"{base_url}/{n}.xml", "title": f"Feed {n}", "site_url": base_url, "enabled": False}
         for n in range(count)
     ]
     with db.session() as session:
