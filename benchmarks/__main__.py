@@ -32,13 +32,17 @@ from benchmarks.report import (
 
 # name -> (module, time limit in seconds for a full run, for a quick run)
 BENCHMARKS: dict[str, tuple[str, int, int]] = {
-    "polling": ("benchmarks.bench_polling", 200, 40),
-    "extraction": ("benchmarks.bench_extraction", 240, 40),
-    "clustering": ("benchmarks.bench_clustering", 300, 60),
-    "delivery": ("benchmarks.bench_delivery", 240, 40),
-    "responsiveness": ("benchmarks.bench_responsiveness", 200, 40),
-    "footprint": ("benchmarks.bench_footprint", 240, 60),
+    "polling": ("benchmarks.bench_polling", 150, 45),
+    "extraction": ("benchmarks.bench_extraction", 200, 45),
+    "clustering": ("benchmarks.bench_clustering", 200, 45),
+    "delivery": ("benchmarks.bench_delivery", 220, 45),
+    "responsiveness": ("benchmarks.bench_responsiveness", 180, 45),
+    "footprint": ("benchmarks.bench_footprint", 260, 60),
 }
+# The whole run stays within this (make bench < 15 min, make bench-quick < 2 min): a
+# benchmark gets at most what is left, keeping a little for each one still to come.
+TOTAL_BUDGET = {"full": 14 * 60, "quick": 115}
+RESERVE_EACH = {"full": 30, "quick": 8}
 ROOT = Path(__file__).resolve().parent.parent
 MARK_BEGIN = "<!-- figures:begin -->"
 MARK_END = "<!-- figures:end -->"
@@ -76,9 +80,9 @@ def _end_group(process: subprocess.Popen) -> None:
             time.sleep(0.1)
 
 
-def _run_one(name: str, quick: bool) -> BenchResult:
+def _run_one(name: str, quick: bool, budget: float) -> BenchResult:
     module_name, full_limit, quick_limit = BENCHMARKS[name]
-    limit = quick_limit if quick else full_limit
+    limit = max(5, int(min(quick_limit if quick else full_limit, budget)))
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         result_file = Path(handle.name)
     command = [
@@ -171,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     results = []
     started = time.perf_counter()
-    for name in names:
+    for index, name in enumerate(names):
         print(f"== {name}", file=sys.stderr, flush=True)
-        result = _run_one(name, args.quick)
+        left = TOTAL_BUDGET[mode] - (time.perf_counter() - started)
+        budget = left - RESERVE_EACH[mode] * (len(names) - index - 1)
+        result = _run_one(name, args.quick, budget)
         results.append(result)
         status = f"FAILED: {result.error}" if result.error else "done"
         print(f"== {name}: {status} in {result.seconds:.0f} s", file=sys.stderr, flush=True)

@@ -31,23 +31,17 @@ from benchmarks.dbfill import (
     insert_subscribers,
 )
 from benchmarks.report import BenchResult, Figure, MemorySampler, say
-from benchmarks.workspace import BENCH_TOKEN, workspace
+from benchmarks.workspace import BENCH_TOKEN, sqlite_size_mb, workspace
 
 TITLE = "6. Footprint"
 SEED = 66
 SIZES = {
     "full": {"subscribers": 10_000, "feeds": 1000, "stories": 50_000, "send_window_s": 20},
-    "quick": {"subscribers": 2_000, "feeds": 200, "stories": 10_000, "send_window_s": 5},
+    "quick": {"subscribers": 1_000, "feeds": 200, "stories": 5_000, "send_window_s": 3},
 }
 TARGET_MB = 300
-ROUND_LIMIT_S = {"full": 150, "quick": 40}
-
-
-def _file_mb(path: Path) -> float:
-    """The database file after a checkpoint (the WAL folded in), in MB."""
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path.stat().st_size / 1e6
+ROUND_LIMIT_S = {"full": 150, "quick": 20}
+IDLE_S = {"full": 8, "quick": 5}
 
 
 def _count(path: Path, sql: str) -> int:
@@ -102,7 +96,7 @@ def run(quick: bool) -> BenchResult:
     now = utcnow()
     with LocalBotApi() as api, workspace("footprint") as space:
         say("footprint: baseline, the bot on an empty database")
-        baseline = _idle_bot_peak(api, 8)
+        baseline = _idle_bot_peak(api, IDLE_S[mode])
         api.reset()
         say(f"footprint: {size['feeds']} feeds, {size['subscribers']} subscribers")
         insert_feeds(space.db, size["feeds"])
@@ -117,7 +111,7 @@ def run(quick: bool) -> BenchResult:
             next_digest_at=now - timedelta(minutes=1),
             last_digest_at=now - timedelta(days=1),
         )
-        empty_mb = _file_mb(space.db_path)
+        empty_mb = sqlite_size_mb(space.db_path)
         say(f"footprint: {size['stories']} clustered stories over the last week")
         factory = StoryFactory(SEED, feeds=size["feeds"])
         chunk = 10_000
@@ -127,7 +121,7 @@ def run(quick: bool) -> BenchResult:
             end = now - timedelta(days=7) * (1 - (start + count) / size["stories"])
             span = timedelta(days=7) * (count / size["stories"])
             insert_clustered_stories(space.db, factory.rows(count, now=end, span=span))
-        full_mb = _file_mb(space.db_path)
+        full_mb = sqlite_size_mb(space.db_path)
         space.db.dispose()
         say("footprint: the bot's digest round")
         bot = _start_bot(space.db_url, api, space.directory)
@@ -182,8 +176,8 @@ def run(quick: bool) -> BenchResult:
             per_1000,
             "MB",
             note=(
-                f"{full_mb:.0f} MB with {size['stories']} stories, {size['subscribers']} subscribers, "
-                f"{size['feeds']} feeds; {empty_mb:.1f} MB without the stories "
+                f"{full_mb:.0f} MB with {size['stories']} stories, {size['subscribers']} "
+                f"subscribers, {size['feeds']} feeds; {empty_mb:.1f} MB without the stories "
                 "(story text, summary, sketch, LSH bands, clusters)"
             ),
         )

@@ -60,13 +60,26 @@ class Prober(threading.Thread):
             self.stop.wait(PROBE_EVERY)
 
 
-async def _wait_replies(api: LocalBotApi, expected: int, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
+async def _wait_replies(api: LocalBotApi, expected: int, within: float) -> dict:
+    deadline = time.monotonic() + within
     while True:
         stats = await asyncio.to_thread(api.stats)
         if len(stats["latencies"]) >= expected or time.monotonic() > deadline:
             return stats
         await asyncio.sleep(0.2)
+
+
+async def _watch_loop(data: dict[str, list]) -> None:
+    """Diagnostics: how late a 10 ms sleep wakes up (the event loop blocked), and how many
+    jobs wait in the loop's default thread pool (where `asyncio.to_thread` work queues)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(0.01)
+        data["lag"].append(time.perf_counter() - before - 0.01)
+        executor = getattr(loop, "_default_executor", None)
+        queue = getattr(executor, "_work_queue", None)
+        data["queue"].append(queue.qsize() if queue is not None else 0)
 
 
 async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
@@ -103,6 +116,7 @@ async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
         say("responsiveness: probes during a cold poll and extraction")
         prober = Prober(api, size["users"])
         prober.sent = size["idle_probes"] + 1  # next users, next queries
+        monitor = asyncio.create_task(_watch_loop(data := {"lag": [], "queue": []}))
         async with Fetcher(settings) as fetcher:
             start = time.perf_counter()
             prober.start()
@@ -112,6 +126,7 @@ async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
             )
             poll_report, extract_report = await asyncio.gather(poll, extract)
             work_seconds = time.perf_counter() - start
+            monitor.cancel()
             prober.stop.set()
             await asyncio.to_thread(prober.join)
         busy = await _wait_replies(api, prober.sent, 30)
@@ -127,6 +142,9 @@ async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
             "extracted": extract_report.extracted,
             "fell_back": extract_report.fell_back,
             "calls": busy["calls"],
+            "loop_lag_p99_ms": percentile(data["lag"], 99) * 1000,
+            "loop_lag_max_ms": max(data["lag"], default=0) * 1000,
+            "executor_queue_max": max(data["queue"], default=0),
         }
     finally:
         await application.updater.stop()
@@ -196,12 +214,18 @@ def run(quick: bool) -> BenchResult:
             target=f"< {TARGET_P99_MS} ms",
             met=p99 < TARGET_P99_MS and len(busy) >= data["probes_busy"],
             note=(
-                f"max {max(busy, default=0) * 1000:.0f} ms; idle: {len(idle)} replies; the "
+                f"max {max(busy, default=0) * 1000:.0f} ms; event loop lag p99 "
+                f"{data['loop_lag_p99_ms']:.0f} ms, max {data['loop_lag_max_ms']:.0f} ms; "
+                f"up to {data['executor_queue_max']} jobs queued in the default thread pool; "
+                f"idle: {len(idle)} replies; the "
                 f"first /topic after start took {(data['first'] or 0) * 1000:.0f} ms"
             ),
         )
     )
     result.details.update(
+        event_loop_lag_p99_ms=round(data["loop_lag_p99_ms"], 1),
+        event_loop_lag_max_ms=round(data["loop_lag_max_ms"], 1),
+        default_executor_queue_max=data["executor_queue_max"],
         busy_ms=[round(x * 1000, 1) for x in busy],
         idle_ms=[round(x * 1000, 1) for x in idle],
         api_calls=data["calls"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,10 +73,7 @@ def add_feeds(db: Database, base_url: str, count: int) -> None:
 
 
 def sqlite_size_mb(path: Path) -> float:
-    """Size of a SQLite database with its WAL, in MB."""
-    total = 0
-    for suffix in ("", "-wal", "-shm"):
-        candidate = Path(str(path) + suffix)
-        if candidate.exists():
-            total += candidate.stat().st_size
-    return total / 1e6
+    """Size of a SQLite database file once its WAL is folded in, in MB."""
+    with sqlite3.connect(path, timeout=30) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size / 1e6
