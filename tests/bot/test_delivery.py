@@ -426,10 +426,20 @@ async def test_five_hundred_subscribers_at_once(db: Database) -> None:
                 session.flush()
                 enqueue_digest(session, sub, plan_for([cluster.id]), expected[chat], due_at=NOW)
         pacer = TelegramPacer(PacingLimits(overall=400))
+        clock = Clock()
+        sent = 0
         async with fake.bot() as bot:
-            report = await OutboxSender(db, bot, clock=Clock(), pacer=pacer).send_pending()
+            sender = OutboxSender(db, bot, clock=clock, pacer=pacer)
+            # A message whose request failed on the way (a loaded machine) is retried on a
+            # later round, as in the running bot: what counts is exactly once in the end.
+            for _round in range(5):
+                report = await sender.send_pending()
+                sent += report.sent
+                if sent >= 520 or not report.retried:
+                    break
+                clock.now += timedelta(hours=1)
 
-        assert report.sent == 520
+        assert sent == 520
         assert fake.errors() == []  # no flood limit was ever crossed
         for chat in chats:
             sent = fake.sent_to(chat)

@@ -31,11 +31,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.support.telegram_html import TelegramHTMLError, check_message_text, utf16_length
+from tests.support.web import LoopbackHTTPServer
 
 # Methods that put a message into a chat: these count against the flood limits.
 SEND_METHODS = frozenset(
@@ -278,9 +279,7 @@ class FakeTelegram:
                 length = int(self.headers.get("Content-Length") or 0)
                 fake._handle(self, self.rfile.read(length) if length else b"")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     # ---------------------------------------------------------------- lifecycle

@@ -13,6 +13,18 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threaded server for tests that open hundreds of connections at once.
+
+    socketserver's default listen backlog is 5: under a burst of connections the kernel
+    resets the rest, which a client sees as a network error that no real server gives.
+    """
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024
+
+
 @dataclass
 class Route:
     """What the server answers on one path."""
@@ -80,8 +92,7 @@ class LocalWeb:
                     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @staticmethod
