@@ -126,11 +126,17 @@ def run(quick: bool) -> BenchResult:
         for level in size["stories"]:
             say(f"clustering: filling the database to {level} stories")
             start = time.perf_counter()
-            rows = factory.rows(
-                level - stored, now=now - timedelta(minutes=15), span=timedelta(days=6)
-            )
-            insert_clustered_stories(db, rows)
-            del rows
+            missing = level - stored
+            for offset in range(0, missing, 10_000):  # in chunks: bounded memory
+                count = min(10_000, missing - offset)
+                # Each chunk a slice of the six days, so later levels interleave in time.
+                end = (
+                    now
+                    - timedelta(minutes=15)
+                    - timedelta(days=6) * (1 - (offset + count) / missing)
+                )
+                span = timedelta(days=6) * (count / missing)
+                insert_clustered_stories(db, factory.rows(count, now=end, span=span))
             fill_seconds += time.perf_counter() - start
             say(f"clustering: placing and matching new stories at {level}")
             seconds, joined, batch = _place_batch(db, factory, size["batch"], now)

@@ -174,15 +174,20 @@ def write_json(results: list[BenchResult], info: dict[str, object], path: Path) 
     path.write_text(json.dumps(data, indent=2, default=str))
 
 
-def _rss_kb(pid: int) -> int:
+def _rss_kb(pid: int, field: str = "VmRSS:") -> int:
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The kernel's record of a live process's peak resident memory (VmHWM), in MB."""
+    return _rss_kb(pid, "VmHWM:") / 1024
 
 
 def _children(pid: int) -> list[int]:
