@@ -15,12 +15,21 @@ be that strong. Score: per matched word, for each field where it appears,
 FIELD_WEIGHTS[field] * (2 - 1/occurrences): more occurrences score more, but never lift a
 field above the next one up (a title hit outweighs any number of summary hits); the best
 matching group counts.
+
+Only the opening of a story is analyzed: at most MAX_BODY_WORDS words of the body (and
+bounded title and summary, see FIELD_WORD_LIMITS). A news story names its subject in its
+lead; what comes after word 500 is background, quotes and "read more" boxes, and a topic
+only named there is rarely what the story is about. It halves the work per story (a typical
+article is 800-1,000 words) and bounds what an analyzed story keeps in memory, which the bot
+holds for every cluster of the day (about 10 KB each, against about 240 KB for a full
+1,000-word body with per-key tuples). The labelled set (tests/topics) matches the same.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 
 from digests.topics.forms import (
@@ -39,14 +48,21 @@ from digests.topics.words import (
     is_title_case,
     normalize_text,
     tokenize,
+    word_end,
 )
 
 TITLE, SUMMARY, BODY = 0, 1, 2
 FIELD_WEIGHTS = (4.0, 2.0, 1.0)
 BODY_MIN_HITS = 3
-# Words of a field beyond this are not indexed (positions are packed field << 20 | pos).
-MAX_FIELD_WORDS = 50_000
-_SHIFT = 20
+# The words of each field analyzed, at most (title, summary, body): see the module docstring.
+# A title is a line and a summary a paragraph or three sentences; more than that is a body
+# pasted into a feed's title or description.
+MAX_BODY_WORDS = 500
+FIELD_WORD_LIMITS = (100, 300, MAX_BODY_WORDS)
+# Only this many characters of a body are read (a loader may fetch just this much of a
+# stored text): enough for MAX_BODY_WORDS words in any language (words average 5-8
+# characters with their space), and a huge body costs no more than a long one.
+MAX_BODY_CHARS = MAX_BODY_WORDS * 16
 
 _CAPITALISED = 1  # first letter upper-case
 _NAME_LIKE = 2  # capitalised where that says it is a name: mid-sentence, not a Title Case line
@@ -93,21 +109,35 @@ class TopicMatch:
     matched: tuple[str, ...]  # the story's words that matched, as written there, each once
 
 
-@dataclass(frozen=True, eq=False)
-class _Field:
-    text: str
-    spans: tuple[tuple[int, int], ...]
-    flags: bytes
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class AnalyzedStory:
-    """A story's words indexed by key, ready to be matched against many queries."""
+    """A story's words indexed by key, ready to be matched against many queries.
 
-    story: StoryText
+    Compact: words are numbered across the fields (title, then summary, then body);
+    `keys` is sorted and the positions of keys[i] are postings[offsets[i]:offsets[i + 1]].
+    The analyzed text is kept (UTF-8; the fields joined by a line break, the body cut after
+    its last analyzed word) only to quote the words that matched."""
+
     languages: tuple[str, ...]
-    index: dict[str, tuple[int, ...]] = field(repr=False)
-    fields: tuple[_Field, ...] = field(repr=False)
+    text: bytes
+    bounds: tuple[int, int]  # the first position of the summary, and of the body
+    keys: tuple[str, ...]
+    offsets: array
+    postings: array
+    starts: array  # where each word starts in `text`
+    flags: bytes  # per word: _CAPITALISED | _NAME_LIKE | _BEFORE_ORG_WORD
+
+    def codes(self, key: str) -> array | tuple[()]:
+        """The positions of `key` (empty when the story does not have it)."""
+        keys = self.keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return self.postings[self.offsets[i] : self.offsets[i + 1]]
+        return ()
+
+    def field(self, code: int) -> int:
+        """TITLE, SUMMARY or BODY: where the word at position `code` is."""
+        return TITLE if code < self.bounds[0] else SUMMARY if code < self.bounds[1] else BODY
 
 
 @lru_cache(maxsize=400_000)
@@ -131,37 +161,66 @@ def _languages(story: StoryText, texts: list[str]) -> tuple[str, ...]:
     return (latin, *cyrillic)
 
 
+@lru_cache(maxsize=50_000)
+def _phrase_only_keys(folded: str) -> tuple[str, ...]:
+    return ("t:" + folded,)
+
+
+def _typecode(largest: int) -> str:
+    return "H" if largest < 1 << 16 else "I"
+
+
 def analyze_story(story: StoryText) -> AnalyzedStory:
-    """Index a story's title, summary and body for matching (done once per story)."""
-    texts = [normalize_text(t or "") for t in (story.title, story.summary, story.body)]
+    """Index a story's title, summary and the opening of its body for matching (done once
+    per story; see MAX_BODY_WORDS)."""
+    body = story.body or ""
+    cut = len(body) > MAX_BODY_CHARS
+    texts = [normalize_text(t or "") for t in (story.title, story.summary, body[:MAX_BODY_CHARS])]
     languages = _languages(story, texts)
     latin_languages = tuple(lang for lang in languages if lang not in CYRILLIC)
     cyrillic_langs = tuple(lang for lang in languages if lang in CYRILLIC)
-    index: dict[str, list[int]] = defaultdict(list)
-    fields: list[_Field] = []
+    # Positions of each distinct key tuple (one per word form: the tuples come from caches,
+    # so `id` identifies them while they are held here), and of each acronym key.
+    by_keys: dict[int, tuple[tuple[str, ...], list[int]]] = {}
+    extra: dict[str, list[int]] = {}
+    flags = bytearray()
+    starts: list[int] = []
+    pieces: list[str] = []
+    bounds: list[int] = []
+    offset = 0  # of the current field in the joined text
     # Function words of a story in another language than English ("war" = was, "die" = the
     # in German) are found only inside phrases, never as a topic word on their own.
     foreign_stopwords = (
         stopwords(latin_languages[0]) if latin_languages[0] != LATIN_DEFAULT else frozenset()
     )
     for number, text in enumerate(texts):
-        tokens = tokenize(text)[:MAX_FIELD_WORDS]
+        tokens = tokenize(text, FIELD_WORD_LIMITS[number])
+        if number == BODY and tokens:
+            if cut and tokens[-1].end == len(text):
+                tokens.pop()  # a word the cut may have split
+            text = text[: tokens[-1].end] if tokens else ""  # only what was analyzed is quoted
+        if number:
+            bounds.append(len(starts))
         title_case = is_title_case(tokens)
-        flags = bytearray(len(tokens))
-        base = number << _SHIFT
+        base = len(starts)
         for pos, token in enumerate(tokens):
             code = base + pos
-            langs = cyrillic_langs if token.cyrillic else latin_languages
             if not token.cyrillic and token.folded in foreign_stopwords:
-                index["t:" + token.folded].append(code)
+                keys = _phrase_only_keys(token.folded)
             else:
-                for key in _story_word_keys(token.folded, token.cyrillic, langs):
-                    index[key].append(code)
+                langs = cyrillic_langs if token.cyrillic else latin_languages
+                keys = _story_word_keys(token.folded, token.cyrillic, langs)
+            entry = by_keys.get(id(keys))
+            if entry is None:
+                by_keys[id(keys)] = (keys, [code])
+            else:
+                entry[1].append(code)
             core = token.core
             if is_acronym(core):
-                index["A:" + core].append(code)
+                extra.setdefault("A:" + core, []).append(code)
             elif len(core) == 4 and token.capitalised and core[1:].islower():
-                index["A:" + core.upper()].append(code)  # Nato, Opec (Guardian style)
+                extra.setdefault("A:" + core.upper(), []).append(code)  # Nato, Opec
+            flag = 0
             if token.capitalised:
                 flag = _CAPITALISED
                 if not token.sentence_start and not title_case:
@@ -170,13 +229,37 @@ def analyze_story(story: StoryText) -> AnalyzedStory:
                     following = tokens[pos + 1]
                     if following.capitalised and following.folded in ORG_WORDS:
                         flag |= _BEFORE_ORG_WORD
-                flags[pos] = flag
-        fields.append(_Field(text, tuple((t.start, t.end) for t in tokens), bytes(flags)))
+            flags.append(flag)
+            starts.append(offset + token.start)
+        pieces.append(text)
+        offset += len(text) + 1  # the line break joining the fields
+    index: dict[str, list[int]] = extra
+    for keys, codes in by_keys.values():
+        for key in keys:
+            known = index.get(key)
+            if known is None:
+                index[key] = codes
+            elif known is codes:
+                continue
+            else:
+                index[key] = known + codes
+    sorted_keys = tuple(sorted(index))
+    postings: list[int] = []
+    offsets = [0]
+    for key in sorted_keys:
+        postings += index[key]
+        offsets.append(len(postings))
+    joined = "\n".join(pieces)
+    count = len(starts)
     return AnalyzedStory(
-        story=story,
         languages=languages,
-        index={key: tuple(codes) for key, codes in index.items()},
-        fields=tuple(fields),
+        text=joined.encode(),
+        bounds=(bounds[0], bounds[1]),
+        keys=sorted_keys,
+        offsets=array(_typecode(len(postings)), offsets),
+        postings=array(_typecode(count), postings),
+        starts=array(_typecode(len(joined)), starts),
+        flags=bytes(flags),
     )
 
 
@@ -190,12 +273,10 @@ def _query_word_keys(word: str, languages: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _positions(word: str, story: AnalyzedStory, *, in_phrase: bool = False) -> set[int]:
-    index = story.index
-    found: set[int] = set(index.get("t:" + word, ())) if in_phrase else set()
+    codes = story.codes
+    found: set[int] = set(codes("t:" + word)) if in_phrase else set()
     for key in _query_word_keys(word, story.languages):
-        codes = index.get(key)
-        if codes:
-            found.update(codes)
+        found.update(codes(key))
     return found
 
 
@@ -212,15 +293,17 @@ def _sequence_hits(words: tuple[str, ...], story: AnalyzedStory) -> list[tuple[i
         if not found:
             return []
         rest.append(found)
+    last = len(words) - 1
     return [
         (code, len(words))
         for code in first
         if all(code + offset in found for offset, found in enumerate(rest, start=1))
+        and story.field(code) == story.field(code + last)  # a phrase stays in one field
     ]
 
 
 def _flags(story: AnalyzedStory, code: int) -> int:
-    return story.fields[code >> _SHIFT].flags[code & ((1 << _SHIFT) - 1)]
+    return story.flags[code]
 
 
 _AliasTable = tuple[tuple[Alias, ...], tuple[tuple[str, Alias], ...], tuple[Alias, ...]]
@@ -256,13 +339,15 @@ def _alias_table(aliases: tuple[Alias, ...], languages: tuple[str, ...]) -> _Ali
 def _alias_hits(aliases: tuple[Alias, ...], story: AnalyzedStory) -> list[tuple[int, int]]:
     hits = []
     _, single, multi = _alias_table(aliases, story.languages)
-    index = story.index
+    # The story's key look-up (`AnalyzedStory.codes`) inlined: a place has dozens of names.
+    keys, offsets, postings = story.keys, story.offsets, story.postings
+    size = len(keys)
     found: list[tuple[Alias, int, int]] = []
     seen: set[int] = set()
     for key, alias in single:
-        codes = index.get(key)
-        if codes:
-            for code in codes:
+        i = bisect_left(keys, key)
+        if i < size and keys[i] == key:
+            for code in postings[offsets[i] : offsets[i + 1]]:
                 if code not in seen:
                     seen.add(code)
                     found.append((alias, code, 1))
@@ -280,12 +365,12 @@ def _alias_hits(aliases: tuple[Alias, ...], story: AnalyzedStory) -> list[tuple[
 
 def _term_hits(term: Term, story: AnalyzedStory) -> list[tuple[int, int]]:
     if term.acronym:
-        return [(code, 1) for code in story.index.get("A:" + term.words[0], ())]
+        return [(code, 1) for code in story.codes("A:" + term.words[0])]
     hits = _sequence_hits(term.words, story)
     if term.demonyms:
         seen = {code for code, _ in hits}
         for key in term.demonyms:
-            for code in story.index.get(key, ()):
+            for code in story.codes(key):
                 if code not in seen:
                     seen.add(code)
                     hits.append((code, 1))
@@ -294,10 +379,11 @@ def _term_hits(term: Term, story: AnalyzedStory) -> list[tuple[int, int]]:
     return hits
 
 
-def _counts(hits: list[tuple[int, int]]) -> list[int]:
+def _counts(hits: list[tuple[int, int]], story: AnalyzedStory) -> list[int]:
     counts = [0, 0, 0]
+    summary, body = story.bounds
     for code, _ in hits:
-        counts[code >> _SHIFT] += 1
+        counts[TITLE if code < summary else SUMMARY if code < body else BODY] += 1
     return counts
 
 
@@ -317,7 +403,7 @@ def _group_hits(group: Group, story: AnalyzedStory) -> tuple[float, list] | None
     """(score, hits) when the group matches the story."""
     if group.aliases:
         hits = _alias_hits(group.aliases, story)
-        counts = _counts(hits)
+        counts = _counts(hits, story)
         if hits and _strong(counts):
             return _score(counts), hits
     all_hits: list[tuple[int, int]] = []
@@ -327,7 +413,7 @@ def _group_hits(group: Group, story: AnalyzedStory) -> tuple[float, list] | None
         hits = _term_hits(term, story)
         if not hits:
             return None
-        counts = _counts(hits)
+        counts = _counts(hits, story)
         strong = strong or _strong(counts)
         score += _score(counts)
         all_hits += hits
@@ -336,10 +422,8 @@ def _group_hits(group: Group, story: AnalyzedStory) -> tuple[float, list] | None
     return score, all_hits
 
 
-def _surface(story: AnalyzedStory, code: int, length: int) -> str:
-    data = story.fields[code >> _SHIFT]
-    pos = code & ((1 << _SHIFT) - 1)
-    return data.text[data.spans[pos][0] : data.spans[pos + length - 1][1]]
+def _surface(story: AnalyzedStory, text: str, code: int, length: int) -> str:
+    return text[story.starts[code] : word_end(text, story.starts[code + length - 1])]
 
 
 def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | None:
@@ -358,7 +442,9 @@ def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | 
     if not hits:
         return None
     matched: dict[str, str] = {}
+    # Kept as UTF-8: half the size of a str holding any character past Latin-1 (’, —).
+    text = analyzed.text.decode()
     for code, length in sorted(set(hits)):
-        surface = _surface(analyzed, code, length)
+        surface = _surface(analyzed, text, code, length)
         matched.setdefault(surface.casefold(), surface)
     return TopicMatch(score=round(best, 3), matched=tuple(matched.values()))

@@ -78,11 +78,14 @@ def _core(surface: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[Token]:
-    """The words of `text` in order (text is expected NFC-normalised)."""
+def tokenize(text: str, limit: int | None = None) -> list[Token]:
+    """The words of `text` in order, the first `limit` of them if given (text is expected
+    NFC-normalised)."""
     tokens: list[Token] = []
     previous_end = 0
     for match in _TOKEN.finditer(text):
+        if limit is not None and len(tokens) >= limit:
+            break
         surface = match.group()
         core = _core(surface)
         if not core:
@@ -143,3 +146,9 @@ def cyrillic_languages(text: str) -> tuple[str, ...]:
     if ru > uk:
         return ("ru",)
     return ("uk", "ru")
+
+
+def word_end(text: str, start: int) -> int:
+    """Where the word `tokenize` found at `start` of `text` ends."""
+    match = _TOKEN.match(text, start)
+    return match.end() if match else start

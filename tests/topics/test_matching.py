@@ -12,6 +12,7 @@ from digests.topics import (
     match_story,
     parse_query,
 )
+from digests.topics.matching import MAX_BODY_WORDS
 
 
 def matches(query: str, title: str, summary: str = "", body: str = "", language: str = ""):
@@ -87,7 +88,19 @@ def test_title_scores_above_summary_above_body_and_more_above_fewer():
 def test_a_passing_mention_deep_in_the_body_is_not_a_match():
     body = "Markets rose. " * 200 + "Energy prices rose after the war in Ukraine."
     assert matches("ukraine", "Stocks close higher", "Banks led gains.", body) is None
-    assert matches("ukraine", "Stocks close higher", "Banks led gains.", body * 3)
+    # Named three times in the opening, the body is about it.
+    opening = ("Markets rose. " * 20 + "Energy prices rose after the war in Ukraine. ") * 3
+    assert matches("ukraine", "Stocks close higher", "Banks led gains.", opening)
+
+
+def test_only_the_opening_of_a_long_body_is_read():
+    lead = "Ukraine said. Ukraine asked. Ukraine's army won. "
+    filler = "Markets rose. " * MAX_BODY_WORDS
+    found = matches("ukraine", "Stocks close higher", "", lead + filler)
+    assert found is not None and found.matched == ("Ukraine", "Ukraine's")
+    assert matches("ukraine", "Stocks close higher", "", filler + lead) is None
+    # However long the body (one enormous "word" included), the story is still matched.
+    assert matches("ukraine", "Ukraine", "", "x" * 10_000_000)
 
 
 def test_matched_words_are_as_written_each_once_in_order():
