@@ -22,7 +22,7 @@ from bot.delivery.outbox import enqueue_digest, enqueue_message
 from bot.delivery.sender import OutboxSender
 from bot.render import render_digest
 from bot.zones import parse_time_of_day, zone_for
-from digests.compose.digest import ClusterIndex, compose_digest
+from digests.compose.digest import SHARED_INDEX_WINDOW, compose_digest, shared_index
 from digests.compose.model import DigestPlan
 from digests.config import Settings
 from digests.storage import Database
@@ -191,10 +191,14 @@ def queue_due_digests(
     """
     report = TickReport()
     options = dict(compose_options or {})
-    # One snapshot of the candidate clusters for the whole tick: each story is loaded and
-    # analyzed once, not once per subscriber.
-    options.setdefault("cache", ClusterIndex())
+    # One index of the candidate clusters for the life of the process, shared with /topic:
+    # each story is loaded and analyzed once, not once per subscriber nor once per tick.
+    # Every tick brings it up to date (even with nobody due, so /topic replies find the
+    # day analyzed) and trims it to the last day; digests looking further back load the
+    # rest for this tick.
+    index = options.setdefault("cache", shared_index(db.engine))
     with db.session() as session:
+        index.keep_window(session, now - SHARED_INDEX_WINDOW, now)
         due_ids = list(
             session.scalars(
                 select(Subscriber.id)

@@ -1,15 +1,20 @@
-"""The clusters a digest can draw from, loaded and analyzed once per digest tick.
+"""The clusters a digest can draw from, loaded and analyzed once, kept between ticks.
 
 Composing digests for thousands of subscribers must not re-read or re-analyze each story
 per subscriber: a `ClusterIndex` loads the clusters of a time span with all their copies in
-two queries, analyzes each representative story once (`analyze_story`) and matches each
-distinct topic once against all of them. Pass one index to every `compose_digest` call of
-a tick; it is a snapshot, so make a new one for the next tick.
+two queries, analyzes each representative story once (`analyze_story`, when it is loaded;
+only the analysis is kept, not the text) and matches each distinct topic once against all
+of them. The running bot keeps one index per database for its whole life (see
+`digests.compose.digest.shared_index`): each tick extends it forward, `refresh`es the
+clusters that changed since they were read (a copy joined, the representative changed) and
+`forget_before` trims it to the window digests look at. Every public method takes the
+index's `lock` (re-entrant); hold it yourself across several calls that must see one state.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +25,15 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from digests.storage.models import Cluster, Feed, Story
-from digests.topics import Query, StoryText, TopicMatch, analyze_story, match_story
+from digests.topics import (
+    AnalyzedStory,
+    Query,
+    StoryText,
+    TopicMatch,
+    analyze_story,
+    match_story,
+)
+from digests.topics.matching import MAX_BODY_CHARS
 
 # A summary made from the feed's description when no copy has summary sentences.
 _FALLBACK_SUMMARY_CHARS = 300
@@ -28,6 +41,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RECENCY_HALF_LIFE_HOURS = 48.0
 # When an index extends forward it re-reads this much before its last upper bound: a
 # clustering run that started earlier may commit clusters "first seen" before that bound.
+# `refresh` looks back as far before the newest change it has seen, for the same reason.
 LATE_COMMIT_MARGIN = timedelta(minutes=30)
 
 # (sort key, cluster id, match): sort keys ascend from the best item.
@@ -48,7 +62,8 @@ class ClusterCandidate:
     # The earliest publication time among the copies, else when the cluster was first seen.
     published: datetime
     summary: tuple[str, ...]
-    text: StoryText
+    # What `refresh` compares: the cluster's updated_at, copies and representative.
+    version: tuple[datetime | None, int, int | None] = (None, 0, None)
 
     @cached_property
     def freshness_time(self) -> datetime:
@@ -81,65 +96,79 @@ class ClusterIndex:
     """Clusters first seen in a time span, each analyzed once, each topic matched once."""
 
     def __init__(self) -> None:
+        # Guards everything below: the bot's digest tick and its /topic handlers share one
+        # index from different threads.
+        self.lock = threading.RLock()
         self._clusters: dict[int, ClusterCandidate] = {}
         self._order: list[int] = []
         # Loaded span (lower, upper]: None lower means unbounded.
         self._span: tuple[datetime | None, datetime] | None = None
-        # analyze_story results (C's AnalyzedStory), per cluster.
-        self._analyzed: dict[int, object] = {}
+        self._analyzed: dict[int, AnalyzedStory] = {}
         # Per query text: how many of `_order` were matched, and the matches found.
         self._matches: dict[str, tuple[int, dict[int, TopicMatch]]] = {}
+        self._queries: dict[str, Query] = {}
         self._ranked: dict[str, tuple[int, list[RankedMatch]]] = {}
         self._outlets: dict[int, str] | None = None
+        # The newest Cluster.updated_at read so far (see `refresh`).
+        self._newest_change: datetime | None = None
 
     def between(
         self, session: Session, since: datetime | None, until: datetime
     ) -> list[ClusterCandidate]:
         """The clusters first seen in (since, until], loading what is not loaded yet."""
-        self.load(session, since, until)
-        return [
-            c
-            for c in (self._clusters[i] for i in self._order)
-            if (since is None or c.first_seen_at > since) and c.first_seen_at <= until
-        ]
+        with self.lock:
+            self.load(session, since, until)
+            return [
+                c
+                for c in (self._clusters[i] for i in self._order)
+                if (since is None or c.first_seen_at > since) and c.first_seen_at <= until
+            ]
 
     def matching(self, query: Query) -> dict[int, TopicMatch]:
         """Every loaded cluster the query matches (cluster id -> match)."""
-        done, found = self._matches.get(query.text, (0, {}))
-        for cluster_id in self._order[done:]:
-            match = match_story(query, self._analysis(cluster_id))
-            if match is not None:
-                found[cluster_id] = match
-        self._matches[query.text] = (len(self._order), found)
-        return found
+        with self.lock:
+            done, found = self._matches.get(query.text, (0, {}))
+            for cluster_id in self._order[done:]:
+                match = match_story(query, self._analyzed[cluster_id])
+                if match is not None:
+                    found[cluster_id] = match
+            self._matches[query.text] = (len(self._order), found)
+            self._queries[query.text] = query
+            return found
 
     def ranked(self, query: Query) -> list[RankedMatch]:
         """The loaded clusters the query matches, best first (see `rank_key`)."""
-        done, ranked = self._ranked.get(query.text, (-1, []))
-        if done != len(self._order):
-            ranked = sorted(
-                (rank_key(self._clusters[cluster_id], match), cluster_id, match)
-                for cluster_id, match in self.matching(query).items()
-            )
-            self._ranked[query.text] = (len(self._order), ranked)
-        return ranked
+        with self.lock:
+            done, ranked = self._ranked.get(query.text, (-1, []))
+            if done != len(self._order):
+                ranked = sorted(
+                    (rank_key(self._clusters[cluster_id], match), cluster_id, match)
+                    for cluster_id, match in self.matching(query).items()
+                )
+                self._ranked[query.text] = (len(self._order), ranked)
+            return ranked
 
     def forget_before(self, moment: datetime) -> None:
         """Drop the clusters first seen at or before `moment` (keeps a long-lived index to
         a rolling window)."""
+        with self.lock:
+            self._forget_before(moment)
+
+    def _forget_before(self, moment: datetime) -> None:
         gone = {i for i, c in self._clusters.items() if c.first_seen_at <= moment}
         old_order = self._order
-        self._order = [i for i in old_order if i not in gone]
-        for cluster_id in gone:
-            del self._clusters[cluster_id]
-            self._analyzed.pop(cluster_id, None)
-        for text, (done, found) in self._matches.items():
+        if gone:
+            self._order = [i for i in old_order if i not in gone]
             for cluster_id in gone:
-                found.pop(cluster_id, None)
-            # Matched clusters are a prefix of the load order; so are the survivors of it.
-            kept = sum(1 for i in old_order[:done] if i not in gone)
-            self._matches[text] = (kept, found)
-        self._ranked.clear()
+                del self._clusters[cluster_id]
+                self._analyzed.pop(cluster_id, None)
+            for text, (done, found) in list(self._matches.items()):
+                for cluster_id in gone:
+                    found.pop(cluster_id, None)
+                # Matched clusters are a prefix of the load order; so are the survivors.
+                kept = sum(1 for i in old_order[:done] if i not in gone)
+                self._matches[text] = (kept, found)
+            self._ranked.clear()
         if self._span is not None:
             lower, upper = self._span
             if moment >= upper:
@@ -148,73 +177,122 @@ class ClusterIndex:
                 self._span = (moment, upper)
 
     def get(self, cluster_id: int) -> ClusterCandidate:
-        return self._clusters[cluster_id]
+        with self.lock:
+            return self._clusters[cluster_id]
 
-    def _analysis(self, cluster_id: int) -> object:
-        analyzed = self._analyzed.get(cluster_id)
-        if analyzed is None:
-            analyzed = analyze_story(self._clusters[cluster_id].text)
-            self._analyzed[cluster_id] = analyzed
-        return analyzed
+    def keep_window(self, session: Session, since: datetime, until: datetime) -> None:
+        """Hold exactly the clusters first seen in (since, until], up to date: forget older
+        ones, re-read changed ones (`refresh`), load new ones. One call per digest tick."""
+        with self.lock:
+            self._forget_before(since)
+            self.refresh(session)
+            self.load(session, since, until)
+
+    def refresh(self, session: Session) -> int:
+        """Re-read the loaded clusters that changed since they were read (a copy joined:
+        its outlet is a source now; or a fuller copy became the representative, which is
+        then analyzed again). Returns how many changed.
+
+        Changes are found by Cluster.updated_at, from LATE_COMMIT_MARGIN before the newest
+        one already seen (clustering stamps its start time, and commits later)."""
+        with self.lock:
+            if self._span is None or not self._clusters or self._newest_change is None:
+                return 0
+            lower, upper = self._span
+            query = select(
+                Cluster.id,
+                Cluster.updated_at,
+                Cluster.story_count,
+                Cluster.representative_story_id,
+            ).where(
+                Cluster.updated_at > self._newest_change - LATE_COMMIT_MARGIN,
+                Cluster.first_seen_at <= upper,
+            )
+            if lower is not None:
+                query = query.where(Cluster.first_seen_at > lower)
+            changed = []
+            for row in session.execute(query):
+                self._saw_change(row.updated_at)
+                known = self._clusters.get(row.id)
+                version = (row.updated_at, row.story_count, row.representative_story_id)
+                if known is not None and known.version != version:
+                    changed.append(row.id)
+            if changed:
+                self._reload(session, changed)
+            return len(changed)
+
+    def _reload(self, session: Session, cluster_ids: list[int]) -> None:
+        outlets = self._feed_outlets(session, fresh=True)
+        members: dict[int, list] = {}
+        for start in range(0, len(cluster_ids), 500):
+            chunk = cluster_ids[start : start + 500]
+            for row in session.execute(_rows_query().where(Story.cluster_id.in_(chunk))):
+                members.setdefault(row.cluster_id, []).append(row)
+        texts = self._fullest_texts(session, _without_representative(members))
+        reanalyzed = []
+        for cluster_id, rows in members.items():
+            old = self._clusters.get(cluster_id)
+            if old is None:
+                continue
+            candidate, story = _candidate(rows, outlets, texts)
+            self._clusters[cluster_id] = candidate
+            if candidate.story_id != old.story_id or candidate.title != old.title:
+                self._analyzed[cluster_id] = analyze_story(story)
+                reanalyzed.append(cluster_id)
+        position = {cluster_id: i for i, cluster_id in enumerate(self._order)}
+        for text, (done, found) in self._matches.items():
+            query = self._queries[text]
+            for cluster_id in reanalyzed:
+                if position[cluster_id] < done:
+                    match = match_story(query, self._analyzed[cluster_id])
+                    if match is None:
+                        found.pop(cluster_id, None)
+                    else:
+                        found[cluster_id] = match
+        self._ranked.clear()  # sources (and so ranks) changed
 
     def load(self, session: Session, since: datetime | None, until: datetime) -> None:
         """Make sure every cluster first seen in (since, until] is loaded."""
-        if self._span is None:
-            self._load(session, since, until)
-            self._span = (since, until)
-            return
-        lower, upper = self._span
-        if lower is not None and (since is None or since < lower):
-            self._load(session, since, lower)
-            lower = since
-        if until > upper:
-            self._load(session, upper - LATE_COMMIT_MARGIN, until)
-            upper = until
-        self._span = (lower, upper)
+        with self.lock:
+            if self._span is None:
+                self._load(session, since, until)
+                self._span = (since, until)
+                return
+            lower, upper = self._span
+            if lower is not None and (since is None or since < lower):
+                self._load(session, since, lower)
+                lower = since
+            if until > upper:
+                self._load(session, upper - LATE_COMMIT_MARGIN, until)
+                upper = until
+            self._span = (lower, upper)
 
     def _load(self, session: Session, since: datetime | None, until: datetime) -> None:
         outlets = self._feed_outlets(session)
-        is_representative = Story.id == Cluster.representative_story_id
-        query = (
-            select(
-                Story.id,
-                Story.cluster_id,
-                Story.title,
-                Story.url,
-                Story.feed_id,
-                Story.feed_summary,
-                Story.summary,
-                Story.language,
-                Story.published_at,
-                Story.first_seen_at,
-                func.length(Story.text).label("text_length"),
-                case((is_representative, Story.text), else_="").label("rep_text"),
-                Cluster.first_seen_at.label("cluster_seen"),
-                Cluster.representative_story_id,
-            )
-            .join(Cluster, Cluster.id == Story.cluster_id)
-            .where(Cluster.first_seen_at <= until)
-            .order_by(Story.cluster_id, Story.first_seen_at, Story.id)
-        )
+        query = _rows_query().where(Cluster.first_seen_at <= until)
         if since is not None:
             query = query.where(Cluster.first_seen_at > since)
         members: dict[int, list] = {}
         for row in session.execute(query):
-            members.setdefault(row.cluster_id, []).append(row)
-        missing_text = [
-            rows
-            for rows in members.values()
-            if not any(r.id == r.representative_story_id for r in rows)
-        ]
-        texts = self._fullest_texts(session, missing_text)
+            if row.cluster_id not in self._clusters:
+                members.setdefault(row.cluster_id, []).append(row)
+        texts = self._fullest_texts(session, _without_representative(members))
         for cluster_id, rows in members.items():
-            if cluster_id in self._clusters:
-                continue
-            self._clusters[cluster_id] = _candidate(rows, outlets, texts)
+            candidate, story = _candidate(rows, outlets, texts)
+            # Analyzed now, so that only the analysis is kept, never the story's text.
+            self._analyzed[cluster_id] = analyze_story(story)
+            self._clusters[cluster_id] = candidate
             self._order.append(cluster_id)
+            self._saw_change(candidate.version[0])
 
-    def _feed_outlets(self, session: Session) -> dict[int, str]:
-        if self._outlets is None:
+    def _saw_change(self, updated_at: datetime | None) -> None:
+        if updated_at is not None and (
+            self._newest_change is None or updated_at > self._newest_change
+        ):
+            self._newest_change = updated_at
+
+    def _feed_outlets(self, session: Session, *, fresh: bool = False) -> dict[int, str]:
+        if self._outlets is None or fresh:
             self._outlets = {
                 feed_id: title.strip()
                 for feed_id, title in session.execute(select(Feed.id, Feed.title))
@@ -225,14 +303,55 @@ class ClusterIndex:
     @staticmethod
     def _fullest_texts(session: Session, clusters: Iterable[list]) -> dict[int, str]:
         # Clusters without a recorded representative (not expected; clustering sets it):
-        # fetch the fullest copy's text.
+        # fetch the fullest copy's opening.
         ids = [max(rows, key=lambda r: r.text_length or 0).id for rows in clusters]
         if not ids:
             return {}
-        return dict(session.execute(select(Story.id, Story.text).where(Story.id.in_(ids))).all())
+        opening = func.substr(Story.text, 1, MAX_BODY_CHARS)
+        return dict(session.execute(select(Story.id, opening).where(Story.id.in_(ids))).all())
 
 
-def _candidate(rows: list, outlets: dict[int, str], texts: dict[int, str]) -> ClusterCandidate:
+def _rows_query():
+    """Every copy of the clusters (to filter), with the representative's opening text."""
+    is_representative = Story.id == Cluster.representative_story_id
+    # Only the opening of a body is analyzed (see digests.topics.matching.MAX_BODY_WORDS).
+    opening = func.substr(Story.text, 1, MAX_BODY_CHARS)
+    return (
+        select(
+            Story.id,
+            Story.cluster_id,
+            Story.title,
+            Story.url,
+            Story.feed_id,
+            Story.feed_summary,
+            Story.summary,
+            Story.language,
+            Story.published_at,
+            Story.first_seen_at,
+            func.length(Story.text).label("text_length"),
+            case((is_representative, opening), else_="").label("rep_text"),
+            Cluster.first_seen_at.label("cluster_seen"),
+            Cluster.updated_at.label("cluster_updated"),
+            Cluster.story_count.label("cluster_copies"),
+            Cluster.representative_story_id,
+        )
+        .join(Cluster, Cluster.id == Story.cluster_id)
+        .order_by(Story.cluster_id, Story.first_seen_at, Story.id)
+    )
+
+
+def _without_representative(members: dict[int, list]) -> list[list]:
+    return [
+        rows
+        for rows in members.values()
+        if not any(r.id == r.representative_story_id for r in rows)
+    ]
+
+
+def _candidate(
+    rows: list, outlets: dict[int, str], texts: dict[int, str]
+) -> tuple[ClusterCandidate, StoryText]:
+    """The cluster as a digest shows it, and the representative's text to analyze."""
     representative = next((r for r in rows if r.id == r.representative_story_id), None)
     if representative is None:
         representative = max(rows, key=lambda r: r.text_length or 0)
@@ -248,7 +367,8 @@ def _candidate(rows: list, outlets: dict[int, str], texts: dict[int, str]) -> Cl
     published = [r.published_at for r in rows if r.published_at is not None]
     summary = _summary(ordered)
     title = representative.title or next((r.title for r in ordered if r.title), "")
-    return ClusterCandidate(
+    first = rows[0]
+    candidate = ClusterCandidate(
         cluster_id=representative.cluster_id,
         first_seen_at=representative.cluster_seen,
         story_id=representative.id,
@@ -257,17 +377,17 @@ def _candidate(rows: list, outlets: dict[int, str], texts: dict[int, str]) -> Cl
         sources=tuple(sources),
         published=min(published) if published else representative.cluster_seen,
         summary=summary,
-        text=StoryText(
-            title=title,
-            summary=" ".join(
-                part
-                for part in (representative.feed_summary, *(representative.summary or ()))
-                if part
-            ),
-            body=text,
-            language=representative.language or "",
-        ),
+        version=(first.cluster_updated, first.cluster_copies, first.representative_story_id),
     )
+    story = StoryText(
+        title=title,
+        summary=" ".join(
+            part for part in (representative.feed_summary, *(representative.summary or ())) if part
+        ),
+        body=text,
+        language=representative.language or "",
+    )
+    return candidate, story
 
 
 def _summary(ordered: list) -> tuple[str, ...]:

@@ -5,6 +5,10 @@ added) that matches it. Ranking: an item's weight is that topic's match score, t
 1 + ½·log2(number of sources), times a recency factor that halves every 48 hours of age (age
 from the story's publication, clamped to when it was first seen; see `rank_key`). The best
 `max_items` across the whole digest are kept, then grouped by topic.
+
+A digest looks back to the subscriber's previous one, but never more than MAX_LOOKBACK.
+The running bot composes every digest from one long-lived `ClusterIndex` per database
+(`shared_index`), which its /topic replies (`recent_matches`) use too.
 """
 
 from __future__ import annotations
@@ -29,8 +33,25 @@ from digests.topics import Query, QueryError, TopicMatch, parse_query
 log = logging.getLogger(__name__)
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
+# A digest covers at most the last week, however long ago the previous one was (a
+# subscriber who paused for a month gets this week's news, not a month's backlog). A week
+# is the clustering window (digests.cluster.CLUSTER_WINDOW): older stories are never merged
+# with new copies, and no index has to hold more than that.
+MAX_LOOKBACK = timedelta(days=7)
+# What the shared index keeps between digest ticks: a day for daily digests and /topic,
+# plus an hour for digests moved a little later. An older `since` (a weekly reader, a
+# subscriber back from a pause) is loaded for that tick and trimmed at the next.
+SHARED_INDEX_WINDOW = FIRST_DIGEST_WINDOW + timedelta(hours=1)
 
-__all__ = ["ClusterIndex", "compose_digest", "preview_digest", "rank_key", "recent_matches"]
+__all__ = [
+    "MAX_LOOKBACK",
+    "ClusterIndex",
+    "compose_digest",
+    "preview_digest",
+    "rank_key",
+    "recent_matches",
+    "shared_index",
+]
 
 
 @dataclass(frozen=True)
@@ -49,12 +70,13 @@ def compose_digest(
 ) -> DigestPlan:
     """The digest `subscriber` gets at `now`.
 
-    Clusters first seen since their last digest (the last 24 hours for a first digest),
-    matching any of their topics, never delivered to them; at most `max_items` (default:
-    the subscriber's setting, else MAX_ITEMS_PER_DIGEST). Pass one `cache` to every call of
-    a digest tick so stories are loaded and analyzed once.
+    Clusters first seen since their last digest (the last 24 hours for a first digest; at
+    most MAX_LOOKBACK), matching any of their topics, never delivered to them; at most
+    `max_items` (default: the subscriber's setting, else MAX_ITEMS_PER_DIGEST). Pass one
+    `cache` to every call of a digest tick so stories are loaded and analyzed once (the
+    bot passes `shared_index`); without it the clusters are read for this call only.
     """
-    since = subscriber.last_digest_at or now - FIRST_DIGEST_WINDOW
+    since = max(subscriber.last_digest_at or now - FIRST_DIGEST_WINDOW, now - MAX_LOOKBACK)
     if max_items is None:
         max_items = subscriber.max_items
     if max_items is None:
@@ -63,17 +85,18 @@ def compose_digest(
         max_items = get_settings().max_items_per_digest
     topics = _subscriber_topics(session, subscriber)
     delivered = _delivered(session, subscriber.id, since, now)
-    index = cache or ClusterIndex()
-    return _plan(
-        session,
-        index,
-        topics,
-        since=since,
-        until=now,
-        max_items=max_items,
-        exclude=delivered,
-        subscriber_id=subscriber.id,
-    )
+    index = cache if cache is not None else ClusterIndex()
+    with index.lock:  # one state of a shared index for the whole plan
+        return _plan(
+            session,
+            index,
+            topics,
+            since=since,
+            until=now,
+            max_items=max_items,
+            exclude=delivered,
+            subscriber_id=subscriber.id,
+        )
 
 
 def preview_digest(
@@ -93,16 +116,18 @@ def preview_digest(
         query = parse_query(text)
         if all(topic.query.text != query.text for topic in parsed):
             parsed.append(_Topic(text.strip(), query))
-    return _plan(
-        session,
-        cache or ClusterIndex(),
-        parsed,
-        since=since,
-        until=now,
-        max_items=max_items or 0,
-        exclude=frozenset(),
-        subscriber_id=None,
-    )
+    index = cache if cache is not None else ClusterIndex()
+    with index.lock:
+        return _plan(
+            session,
+            index,
+            parsed,
+            since=since,
+            until=now,
+            max_items=max_items or 0,
+            exclude=frozenset(),
+            subscriber_id=None,
+        )
 
 
 def recent_matches(
@@ -116,23 +141,33 @@ def recent_matches(
     """How many clusters first seen in the last `window` match `topic`, and the newest
     one's title. Raises QueryError for an invalid query.
 
-    Without `cache`, a process-wide rolling index per database is used: stories are
-    analyzed once, not on every call (copies joining a cluster after it was read are not
-    seen by it; the count is a hint for the /topic reply)."""
+    Without `cache`, the database's `shared_index` is used (the one the bot's digest tick
+    keeps up to date): stories are analyzed once, not on every call."""
     query = parse_query(topic)
     since = now - window
-    if cache is not None:
-        return _count_recent(session, cache, query, since, now)
-    # The bot asks this on every /topic: a rolling index per database keeps the day's
-    # stories analyzed between calls (only clusters new since the last call are read).
-    with _ROLLING_LOCK:
-        index = _ROLLING.setdefault(session.get_bind(), ClusterIndex())
-        index.forget_before(since)
+    index = cache if cache is not None else shared_index(session.get_bind())
+    with index.lock:
+        if cache is None:
+            # Bounded like the tick keeps it; a longer window is loaded for this call.
+            index.forget_before(now - max(window, SHARED_INDEX_WINDOW))
+            index.refresh(session)
         return _count_recent(session, index, query, since, now)
 
 
-_ROLLING: weakref.WeakKeyDictionary[object, ClusterIndex] = weakref.WeakKeyDictionary()
-_ROLLING_LOCK = threading.Lock()
+_SHARED: weakref.WeakKeyDictionary[object, ClusterIndex] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_index(bind: object) -> ClusterIndex:
+    """The process-wide `ClusterIndex` of a database (an Engine or Connection; it lives as
+    long as that engine): the running bot's digest ticks and /topic replies share it, so a
+    day of stories is analyzed once, not once per tick. Hold `index.lock` across calls that
+    must see one state (compose_digest does)."""
+    with _SHARED_LOCK:
+        index = _SHARED.get(bind)
+        if index is None:
+            index = _SHARED[bind] = ClusterIndex()
+        return index
 
 
 def _count_recent(
