@@ -52,6 +52,8 @@ def fold(word: str) -> str:
 
 
 def _script(word: str) -> tuple[bool, bool]:
+    if word.isascii():  # most words: Latin when it has a letter (ASCII letters are cased)
+        return False, word.lower() != word.upper()
     cyrillic = latin = False
     for ch in word:
         code = ord(ch)
