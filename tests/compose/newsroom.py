@@ -71,6 +71,33 @@ class Newsroom:
             cluster.representative_story_id = stories[representative].id
             return cluster.id
 
+    def add_copy(self, cluster_id: int, copy: Copy, *, at: datetime) -> int:
+        """A copy joining a cluster, as a clustering run at `at` records it (the
+        representative stays)."""
+        feed_id = self.feed(copy.feed) if copy.feed else None
+        with self.db.session() as session:
+            cluster = session.get(Cluster, cluster_id)
+            number = next(self._numbers)
+            url = copy.url or f"https://www.outlet{number}.example/news/{number}"
+            story = Story(
+                feed_id=feed_id,
+                url=url,
+                canonical_url=url,
+                title=copy.title,
+                text=copy.text,
+                summary=copy.summary,
+                feed_summary=copy.feed_summary,
+                published_at=copy.published,
+                first_seen_at=copy.seen or at,
+                status="extracted",
+                cluster_id=cluster_id,
+            )
+            session.add(story)
+            cluster.story_count += 1
+            cluster.updated_at = at
+            session.flush()
+            return story.id
+
     def subscriber(
         self,
         *topics: str,
