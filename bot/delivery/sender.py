@@ -127,7 +127,9 @@ class OutboxSender:
         busy = _busy_chats.setdefault(self.db.url, set())
         mine: set[int] = set()
         try:
-            chats = self._due_by_chat()
+            # Reading and ordering every pending row is the sender's one big piece of
+            # database work (thousands of rows after a digest round): off the event loop.
+            chats = await asyncio.to_thread(self._due_by_chat)
             chats = {chat: ids for chat, ids in chats.items() if chat not in busy}
             mine = set(chats)
             busy.update(mine)

@@ -1,16 +1,20 @@
 """Benchmark (not a test): one digest tick for many subscribers sharing one ClusterIndex.
 
     .venv/bin/python -m tests.compose.bench_compose --clusters 2000 --subscribers 3000
+    .venv/bin/python -m tests.compose.bench_compose --clusters 2000 --subscribers 3000 --ticks 2
 
 Clusters of the last day with one to three copies (titles and summaries drawn from a small
 news vocabulary); each subscriber follows three of twenty topics. Prints the time to load
-and analyze the day once and the time per subscriber.
+and analyze the day once and the time per subscriber. With --ticks, runs the bot's real
+digest tick (`queue_due_digests`: compose, render, queue, one commit per subscriber) that
+many times with every subscriber due, and prints each tick's time and the peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -132,14 +136,50 @@ def fill(db, clusters: int, subscribers: int) -> None:
         )
 
 
+def run_ticks(db, ticks: int) -> None:
+    """The bot's digest tick `ticks` times, a minute apart, every subscriber due each time."""
+    from sqlalchemy import delete, update
+
+    from bot.scheduling import queue_due_digests
+    from digests.config import get_settings
+    from digests.storage.models import Delivery, Digest, OutboxMessage
+
+    settings = get_settings()
+    for number in range(ticks):
+        now = NOW + timedelta(minutes=number)
+        with db.session() as session:
+            # Due again, with the same look-back; last tick's digests out of the way.
+            for table in (OutboxMessage, Delivery, Digest):
+                session.execute(delete(table))
+            session.execute(
+                update(Subscriber).values(
+                    next_digest_at=now - timedelta(seconds=30),
+                    last_digest_at=now - timedelta(hours=24),
+                )
+            )
+        started = time.perf_counter()
+        report = queue_due_digests(db, settings, now=now)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"tick {number + 1}: {elapsed:.1f}s ({report.summary_line()}); "
+            f"peak RSS so far {peak:.0f} MB"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, default=2000)
     parser.add_argument("--subscribers", type=int, default=3000)
+    parser.add_argument("--ticks", type=int, default=0, help="run the real digest tick")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
         fill(db, args.clusters, args.subscribers)
+        if args.ticks:
+            run_ticks(db, args.ticks)
+            db.dispose()
+            return
         cache = ClusterIndex()
         items = 0
         with db.session() as session:
