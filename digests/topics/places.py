@@ -73,9 +73,9 @@ def _with_lemmas(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-@cache
 def _english_words() -> frozenset[str]:
-    """Ordinary English words (simplemma's English dictionary, forms and lemmas)."""
+    """Ordinary English words (simplemma's English dictionary, forms and lemmas). Not
+    cached: only `gazetteer` (built once) needs them, and they hold ~25 MB."""
     from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
     dictionary = DefaultDictionaryFactory().get_dictionary("en")
