@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +34,7 @@ from digests.topics import (
     TopicMatch,
     analyze_story,
     match_story,
+    query_keys,
 )
 from digests.topics.matching import MAX_BODY_CHARS
 
@@ -43,6 +46,9 @@ RECENCY_HALF_LIFE_HOURS = 48.0
 # clustering run that started earlier may commit clusters "first seen" before that bound.
 # `refresh` looks back as far before the newest change it has seen, for the same reason.
 LATE_COMMIT_MARGIN = timedelta(minutes=30)
+# The key index is rebuilt (its dead slots dropped) when they outnumber the live ones and
+# are at least this many.
+MIN_DEAD_SLOTS_TO_COMPACT = 1000
 
 # (sort key, cluster id, match): sort keys ascend from the best item.
 RankedMatch = tuple[tuple[float, float, int], int, TopicMatch]
@@ -104,9 +110,19 @@ class ClusterIndex:
         # Loaded span (lower, upper]: None lower means unbounded.
         self._span: tuple[datetime | None, datetime] | None = None
         self._analyzed: dict[int, AnalyzedStory] = {}
-        # Per query text: how many of `_order` were matched, and the matches found.
+        # The key index: each analysis gets a slot (in the order they are made; a cluster
+        # analyzed again gets a new one) and `_postings` lists, per key of the analyses, the
+        # slots having it, ascending. A query is matched only against the slots sharing its
+        # keys (`query_keys`) instead of every cluster. Slots of forgotten or re-analyzed
+        # clusters are dead (None) until `_compact_slots` renumbers.
+        self._slots: list[int | None] = []
+        self._slot_of: dict[int, int] = {}
+        self._postings: dict[str, array] = {}
+        self._dead_slots = 0
+        # The languages of the analyses (query keys depend on them); only grows.
+        self._languages: set[tuple[str, ...]] = set()
+        # Per query text: the slots below this one were matched, and the matches found.
         self._matches: dict[str, tuple[int, dict[int, TopicMatch]]] = {}
-        self._queries: dict[str, Query] = {}
         self._ranked: dict[str, tuple[int, list[RankedMatch]]] = {}
         self._outlets: dict[int, str] | None = None
         # The newest Cluster.updated_at read so far (see `refresh`).
@@ -128,24 +144,88 @@ class ClusterIndex:
         """Every loaded cluster the query matches (cluster id -> match)."""
         with self.lock:
             done, found = self._matches.get(query.text, (0, {}))
-            for cluster_id in self._order[done:]:
-                match = match_story(query, self._analyzed[cluster_id])
-                if match is not None:
-                    found[cluster_id] = match
-            self._matches[query.text] = (len(self._order), found)
-            self._queries[query.text] = query
+            end = len(self._slots)
+            if done < end:
+                slots = self._slots
+                for slot in self._candidate_slots(query, done):
+                    cluster_id = slots[slot]
+                    if cluster_id is None:
+                        continue
+                    match = match_story(query, self._analyzed[cluster_id])
+                    if match is not None:
+                        found[cluster_id] = match
+                self._matches[query.text] = (end, found)
             return found
+
+    def _candidate_slots(self, query: Query, start: int) -> list[int]:
+        """The slots from `start` on whose analyses have the keys `query` needs (see
+        `query_keys`), ascending: the only ones it can match."""
+        postings = self._postings
+        found: set[int] = set()
+        for alternative in query_keys(query, sorted(self._languages)):
+            having: set[int] | None = None
+            for keys in alternative:
+                slots: set[int] = set()
+                for key in keys:
+                    listed = postings.get(key)
+                    if listed is not None:
+                        slots.update(listed[bisect_left(listed, start) :])
+                having = slots if having is None else having & slots
+                if not having:
+                    break
+            if having:
+                found |= having
+        return sorted(found)
+
+    def _analyze(self, cluster_id: int, story: StoryText) -> None:
+        """Analyze a cluster's representative story (again) and index it by its keys."""
+        analyzed = analyze_story(story)
+        self._analyzed[cluster_id] = analyzed
+        self._languages.add(analyzed.languages)
+        old = self._slot_of.get(cluster_id)
+        if old is not None:
+            self._slots[old] = None
+            self._dead_slots += 1
+        slot = len(self._slots)
+        self._slots.append(cluster_id)
+        self._slot_of[cluster_id] = slot
+        self._index_keys(analyzed, slot)
+
+    def _index_keys(self, analyzed: AnalyzedStory, slot: int) -> None:
+        postings = self._postings
+        for key in analyzed.keys:
+            listed = postings.get(key)
+            if listed is None:
+                postings[key] = array("I", (slot,))
+            else:
+                listed.append(slot)
+
+    def _compact_slots(self) -> None:
+        """Renumber the live slots (same order) and rebuild the key index without the
+        dead ones, once they outnumber the live."""
+        if self._dead_slots < max(MIN_DEAD_SLOTS_TO_COMPACT, len(self._slot_of)):
+            return
+        old_live = [slot for slot, cluster_id in enumerate(self._slots) if cluster_id is not None]
+        self._slots = [self._slots[slot] for slot in old_live]
+        self._slot_of = {cluster_id: slot for slot, cluster_id in enumerate(self._slots)}
+        self._dead_slots = 0
+        self._postings = {}
+        for slot, cluster_id in enumerate(self._slots):
+            self._index_keys(self._analyzed[cluster_id], slot)
+        # A query matched the old slots below its mark: the same clusters are below this.
+        for text, (done, found) in self._matches.items():
+            self._matches[text] = (bisect_left(old_live, done), found)
 
     def ranked(self, query: Query) -> list[RankedMatch]:
         """The loaded clusters the query matches, best first (see `rank_key`)."""
         with self.lock:
             done, ranked = self._ranked.get(query.text, (-1, []))
-            if done != len(self._order):
+            if done != len(self._slots):
                 ranked = sorted(
                     (rank_key(self._clusters[cluster_id], match), cluster_id, match)
                     for cluster_id, match in self.matching(query).items()
                 )
-                self._ranked[query.text] = (len(self._order), ranked)
+                self._ranked[query.text] = (len(self._slots), ranked)
             return ranked
 
     def forget_before(self, moment: datetime) -> None:
@@ -156,18 +236,19 @@ class ClusterIndex:
 
     def _forget_before(self, moment: datetime) -> None:
         gone = {i for i, c in self._clusters.items() if c.first_seen_at <= moment}
-        old_order = self._order
         if gone:
-            self._order = [i for i in old_order if i not in gone]
+            self._order = [i for i in self._order if i not in gone]
             for cluster_id in gone:
                 del self._clusters[cluster_id]
                 self._analyzed.pop(cluster_id, None)
-            for text, (done, found) in list(self._matches.items()):
+                slot = self._slot_of.pop(cluster_id, None)
+                if slot is not None:
+                    self._slots[slot] = None
+                    self._dead_slots += 1
+            for _done, found in self._matches.values():
                 for cluster_id in gone:
                     found.pop(cluster_id, None)
-                # Matched clusters are a prefix of the load order; so are the survivors.
-                kept = sum(1 for i in old_order[:done] if i not in gone)
-                self._matches[text] = (kept, found)
+            self._compact_slots()
             self._ranked.clear()
         if self._span is not None:
             lower, upper = self._span
@@ -237,18 +318,12 @@ class ClusterIndex:
             candidate, story = _candidate(rows, outlets, texts)
             self._clusters[cluster_id] = candidate
             if candidate.story_id != old.story_id or candidate.title != old.title:
-                self._analyzed[cluster_id] = analyze_story(story)
+                # A new slot, past every query's mark: each query matches it again.
+                self._analyze(cluster_id, story)
                 reanalyzed.append(cluster_id)
-        position = {cluster_id: i for i, cluster_id in enumerate(self._order)}
-        for text, (done, found) in self._matches.items():
-            query = self._queries[text]
+        for _done, found in self._matches.values():
             for cluster_id in reanalyzed:
-                if position[cluster_id] < done:
-                    match = match_story(query, self._analyzed[cluster_id])
-                    if match is None:
-                        found.pop(cluster_id, None)
-                    else:
-                        found[cluster_id] = match
+                found.pop(cluster_id, None)
         self._ranked.clear()  # sources (and so ranks) changed
 
     def load(self, session: Session, since: datetime | None, until: datetime) -> None:
@@ -280,7 +355,7 @@ class ClusterIndex:
         for cluster_id, rows in members.items():
             candidate, story = _candidate(rows, outlets, texts)
             # Analyzed now, so that only the analysis is kept, never the story's text.
-            self._analyzed[cluster_id] = analyze_story(story)
+            self._analyze(cluster_id, story)
             self._clusters[cluster_id] = candidate
             self._order.append(cluster_id)
             self._saw_change(candidate.version[0])

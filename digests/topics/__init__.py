@@ -6,6 +6,7 @@ from digests.topics.matching import (
     TopicMatch,
     analyze_story,
     match_story,
+    query_keys,
 )
 from digests.topics.query import (
     MAX_TOPIC_CHARS,
@@ -28,4 +29,5 @@ __all__ = [
     "check_new_topic",
     "match_story",
     "parse_query",
+    "query_keys",
 ]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -448,3 +449,53 @@ def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | 
         surface = _surface(analyzed, text, code, length)
         matched.setdefault(surface.casefold(), surface)
     return TopicMatch(score=round(best, 3), matched=tuple(matched.values()))
+
+
+# What a story must have for a query to match it, as look-up keys: alternatives (one per way
+# the query can match), each a tuple of key sets.
+QueryKeys = tuple[tuple[frozenset[str], ...], ...]
+
+
+def query_keys(query: Query, languages: Iterable[tuple[str, ...]]) -> QueryKeys:
+    """The keys `match_story` looks up for `query`, as a prefilter: a story in any of
+    `languages` (AnalyzedStory.languages) that the query matches has, for at least one of
+    the alternatives, at least one key of each of its sets in AnalyzedStory.keys.
+
+    Necessary, not sufficient: a story with those keys may still not match (positions,
+    capitals, exclusions are checked by `match_story`). An index of stories by key can so
+    run `match_story` only on the stories sharing keys with the query."""
+    langs = tuple(dict.fromkeys(languages))
+
+    def word_keys(word: str, *, in_phrase: bool) -> set[str]:
+        # `_positions`: the word's keys in each story language (+ its phrase-only key).
+        keys = {"t:" + word} if in_phrase else set()
+        for story_languages in langs:
+            keys.update(_query_word_keys(word, story_languages))
+        return keys
+
+    def alias_keys(aliases: tuple[Alias, ...]) -> set[str]:
+        # `_alias_hits`: a one-word name's keys, or the first word of a longer name.
+        keys: set[str] = set()
+        for story_languages in langs:
+            _, single, multi = _alias_table(aliases, story_languages)
+            keys.update(key for key, _ in single)
+            for alias in multi:
+                keys |= word_keys(alias.words[0], in_phrase=True)
+        return keys
+
+    def term_sets(term: Term) -> list[frozenset[str]]:
+        if term.acronym:
+            return [frozenset({"A:" + term.words[0]})]
+        phrase = len(term.words) > 1
+        words = [frozenset(word_keys(word, in_phrase=phrase)) for word in term.words]
+        if not term.demonyms and not term.aliases:
+            return words  # every word of the phrase must be there
+        # Either the words (their first one stands for them) or a demonym or another name.
+        return [words[0] | frozenset(term.demonyms) | frozenset(alias_keys(term.aliases))]
+
+    alternatives: list[tuple[frozenset[str], ...]] = []
+    for group in query.groups:
+        alternatives.append(tuple(s for term in group.terms for s in term_sets(term)))
+        if group.aliases:
+            alternatives.append((frozenset(alias_keys(group.aliases)),))
+    return tuple(alternatives)
