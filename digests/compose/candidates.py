@@ -17,7 +17,7 @@ import math
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -50,8 +50,8 @@ LATE_COMMIT_MARGIN = timedelta(minutes=30)
 # are at least this many.
 MIN_DEAD_SLOTS_TO_COMPACT = 1000
 
-# (sort key, cluster id, match): sort keys ascend from the best item.
-RankedMatch = tuple[tuple[float, float, int], int, TopicMatch]
+# (sort key, cluster id, score): sort keys ascend from the best item.
+RankedMatch = tuple[tuple[float, float, int], int, float]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class ClusterCandidate:
         return min(max(self.published, earliest), self.first_seen_at)
 
 
-def rank_key(candidate: ClusterCandidate, match: TopicMatch) -> tuple[float, float, int]:
+def rank_key(candidate: ClusterCandidate, score: float) -> tuple[float, float, int]:
     """Sort key of an item, best first.
 
     The weight is score × (1 + ½·log2(sources)) × ½^(age / 48 h). Its log2 is, up to a term
@@ -91,11 +91,61 @@ def rank_key(candidate: ClusterCandidate, match: TopicMatch) -> tuple[float, flo
     fresh = candidate.freshness_time.timestamp()
     sources = 1 + 0.5 * math.log2(max(len(candidate.sources), 1))
     value = (
-        math.log2(max(match.score, 1e-9))
-        + math.log2(sources)
-        + fresh / 3600 / RECENCY_HALF_LIFE_HOURS
+        math.log2(max(score, 1e-9)) + math.log2(sources) + fresh / 3600 / RECENCY_HALF_LIFE_HOURS
     )
     return (-value, -fresh, candidate.cluster_id)
+
+
+class TopicMatches:
+    """The clusters one topic matches, with their scores: compact, because the bot keeps
+    this for every distinct topic of its subscribers (hundreds of matches each), while the
+    words that matched are only needed for the few clusters that go into a digest
+    (`ClusterIndex.match`). Cluster ids ascending; scores in thousandths (TopicMatch.score
+    is rounded to three decimals)."""
+
+    __slots__ = ("_ids", "_scores")
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._scores = array("I")
+
+    def __contains__(self, cluster_id: object) -> bool:
+        ids = self._ids
+        i = bisect_left(ids, cluster_id)  # type: ignore[arg-type]
+        return i < len(ids) and ids[i] == cluster_id
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def score(self, cluster_id: int) -> float:
+        i = bisect_left(self._ids, cluster_id)
+        if i == len(self._ids) or self._ids[i] != cluster_id:
+            raise KeyError(cluster_id)
+        return self._scores[i] / 1000
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        return ((i, s / 1000) for i, s in zip(self._ids, self._scores, strict=True))
+
+    def add(self, found: dict[int, float]) -> None:
+        merged = dict(zip(self._ids, self._scores, strict=True))
+        merged.update((cluster_id, round(score * 1000)) for cluster_id, score in found.items())
+        self._set(merged)
+
+    def discard(self, cluster_ids: Iterable[int]) -> None:
+        gone = [cluster_id for cluster_id in cluster_ids if cluster_id in self]
+        if gone:
+            merged = dict(zip(self._ids, self._scores, strict=True))
+            for cluster_id in gone:
+                del merged[cluster_id]
+            self._set(merged)
+
+    def _set(self, merged: dict[int, int]) -> None:
+        ordered = sorted(merged)
+        self._ids = array("q", ordered)
+        self._scores = array("I", (merged[cluster_id] for cluster_id in ordered))
 
 
 class ClusterIndex:
@@ -122,8 +172,9 @@ class ClusterIndex:
         # The languages of the analyses (query keys depend on them); only grows.
         self._languages: set[tuple[str, ...]] = set()
         # Per query text: the slots below this one were matched, and the matches found.
-        self._matches: dict[str, tuple[int, dict[int, TopicMatch]]] = {}
-        self._ranked: dict[str, tuple[int, list[RankedMatch]]] = {}
+        self._matches: dict[str, tuple[int, TopicMatches]] = {}
+        # Per query text: the slot count when ranked, and its matches' ids best first.
+        self._ranked: dict[str, tuple[int, array]] = {}
         self._outlets: dict[int, str] | None = None
         # The newest Cluster.updated_at read so far (see `refresh`).
         self._newest_change: datetime | None = None
@@ -140,22 +191,32 @@ class ClusterIndex:
                 if (since is None or c.first_seen_at > since) and c.first_seen_at <= until
             ]
 
-    def matching(self, query: Query) -> dict[int, TopicMatch]:
-        """Every loaded cluster the query matches (cluster id -> match)."""
+    def matching(self, query: Query) -> TopicMatches:
+        """Every loaded cluster the query matches, with its score."""
         with self.lock:
-            done, found = self._matches.get(query.text, (0, {}))
+            done, found = self._matches.get(query.text, (0, None))
+            if found is None:
+                found = TopicMatches()
             end = len(self._slots)
             if done < end:
                 slots = self._slots
+                new: dict[int, float] = {}
                 for slot in self._candidate_slots(query, done):
                     cluster_id = slots[slot]
                     if cluster_id is None:
                         continue
                     match = match_story(query, self._analyzed[cluster_id])
                     if match is not None:
-                        found[cluster_id] = match
-                self._matches[query.text] = (end, found)
+                        new[cluster_id] = match.score
+                if new:
+                    found.add(new)
+            self._matches[query.text] = (end, found)
             return found
+
+    def match(self, query: Query, cluster_id: int) -> TopicMatch | None:
+        """How `query` matches a loaded cluster, with the words that matched."""
+        with self.lock:
+            return match_story(query, self._analyzed[cluster_id])
 
     def _candidate_slots(self, query: Query, start: int) -> list[int]:
         """The slots from `start` on whose analyses have the keys `query` needs (see
@@ -216,17 +277,25 @@ class ClusterIndex:
         for text, (done, found) in self._matches.items():
             self._matches[text] = (bisect_left(old_live, done), found)
 
-    def ranked(self, query: Query) -> list[RankedMatch]:
-        """The loaded clusters the query matches, best first (see `rank_key`)."""
+    def ranked(self, query: Query) -> Iterator[RankedMatch]:
+        """The loaded clusters the query matches, best first (see `rank_key`). Iterate it
+        holding `lock`."""
         with self.lock:
-            done, ranked = self._ranked.get(query.text, (-1, []))
+            found = self.matching(query)
+            done, order = self._ranked.get(query.text, (-1, array("q")))
             if done != len(self._slots):
-                ranked = sorted(
-                    (rank_key(self._clusters[cluster_id], match), cluster_id, match)
-                    for cluster_id, match in self.matching(query).items()
+                clusters = self._clusters
+                order = array(
+                    "q",
+                    sorted(found, key=lambda i: rank_key(clusters[i], found.score(i))),
                 )
-                self._ranked[query.text] = (len(self._slots), ranked)
-            return ranked
+                self._ranked[query.text] = (len(self._slots), order)
+        return self._ranked_items(order, found)
+
+    def _ranked_items(self, order: array, found: TopicMatches) -> Iterator[RankedMatch]:
+        for cluster_id in order:
+            score = found.score(cluster_id)
+            yield rank_key(self._clusters[cluster_id], score), cluster_id, score
 
     def forget_before(self, moment: datetime) -> None:
         """Drop the clusters first seen at or before `moment` (keeps a long-lived index to
@@ -246,8 +315,7 @@ class ClusterIndex:
                     self._slots[slot] = None
                     self._dead_slots += 1
             for _done, found in self._matches.values():
-                for cluster_id in gone:
-                    found.pop(cluster_id, None)
+                found.discard(gone)
             self._compact_slots()
             self._ranked.clear()
         if self._span is not None:
@@ -322,8 +390,7 @@ class ClusterIndex:
                 self._analyze(cluster_id, story)
                 reanalyzed.append(cluster_id)
         for _done, found in self._matches.values():
-            for cluster_id in reanalyzed:
-                found.pop(cluster_id, None)
+            found.discard(reanalyzed)
         self._ranked.clear()  # sources (and so ranks) changed
 
     def load(self, session: Session, since: datetime | None, until: datetime) -> None:

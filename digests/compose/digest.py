@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digests.compose.candidates import EPOCH, ClusterCandidate, ClusterIndex, rank_key
+from digests.compose.candidates import EPOCH, ClusterIndex, rank_key
 from digests.compose.model import DigestItem, DigestPlan, TopicSection
 from digests.storage.models import Cluster, Delivery, Subscriber, Topic
-from digests.topics import Query, QueryError, TopicMatch, parse_query
+from digests.topics import Query, QueryError, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +232,8 @@ def _plan(
     sections: list[TopicSection] = []
     for position, topic in enumerate(topics):
         items = tuple(
-            _item(index.get(cluster_id), topic.text, match)
-            for _, where, cluster_id, match in ranked
+            _item(index, cluster_id, topic, score)
+            for _, where, cluster_id, score in ranked
             if where == position
         )
         if items:
@@ -253,19 +253,23 @@ def _eligible(
     since: datetime | None,
     until: datetime,
     exclude: set[int] | frozenset[int],
-) -> Iterator[tuple[tuple[float, float, int], int, int, TopicMatch]]:
+) -> Iterator[tuple[tuple[float, float, int], int, int, float]]:
     """The clusters filed under topic `position`, best first: matched by it and by no
     earlier topic, first seen in (since, until], not excluded."""
     earlier = [index.matching(topic.query) for topic in topics[:position]]
-    for key, cluster_id, match in index.ranked(topics[position].query):
+    for key, cluster_id, score in index.ranked(topics[position].query):
         if cluster_id in exclude or any(cluster_id in found for found in earlier):
             continue
         seen = index.get(cluster_id).first_seen_at
         if (since is None or seen > since) and seen <= until:
-            yield key, position, cluster_id, match
+            yield key, position, cluster_id, score
 
 
-def _item(candidate: ClusterCandidate, topic: str, match: TopicMatch) -> DigestItem:
+def _item(index: ClusterIndex, cluster_id: int, topic: _Topic, score: float) -> DigestItem:
+    # The index keeps only scores: the words that matched are found again for the few
+    # clusters that go into a digest.
+    candidate = index.get(cluster_id)
+    match = index.match(topic.query, cluster_id)
     return DigestItem(
         cluster_id=candidate.cluster_id,
         story_id=candidate.story_id,
@@ -274,7 +278,7 @@ def _item(candidate: ClusterCandidate, topic: str, match: TopicMatch) -> DigestI
         sources=candidate.sources,
         published=candidate.published,
         summary=candidate.summary,
-        topic=topic,
-        matched=tuple(match.matched),
-        score=match.score,
+        topic=topic.text,
+        matched=match.matched if match is not None else (),
+        score=score,
     )

@@ -55,9 +55,10 @@ def expected(query_text: str, texts: dict[int, StoryText]) -> dict[int, tuple]:
 
 
 def indexed(index: ClusterIndex, query_text: str) -> dict[int, tuple]:
+    query = parse_query(query_text)
     return {
-        cluster_id: (match.score, match.matched)
-        for cluster_id, match in index.matching(parse_query(query_text)).items()
+        cluster_id: (score, index.match(query, cluster_id).matched)
+        for cluster_id, score in index.matching(query).items()
     }
 
 
