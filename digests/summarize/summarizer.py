@@ -114,9 +114,15 @@ def summarize(
     chosen_sentences = [candidates[i] for i in pool]
     order = _ranked(chosen_sentences, title, text, language)
     picked: list[int] = []
+    seen: set[str] = set()
     used = 0
     for rank in order:
         sentence = chosen_sentences[rank]
+        # A sentence a page repeats (a pull quote, a caption twice) is said once.
+        folded = " ".join(sentence.casefold().split())
+        if folded in seen:
+            continue
+        seen.add(folded)
         extra = len(sentence) + (1 if picked else 0)
         if used + extra <= max_chars:
             picked.append(rank)

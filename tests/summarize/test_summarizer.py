@@ -68,3 +68,12 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summarize", "--text-file", "missing.txt"]) == 1
     assert "cannot read missing.txt" in capsys.readouterr().err
+
+
+def test_a_repeated_sentence_is_summarized_once() -> None:
+    repeated = "Voters in Thailand said the ceremony for the prize was delayed by a week. "
+    text = repeated * 6 + "Officials blamed the heat. The count resumes on Monday in Bangkok."
+    summary = summarize(text, title="Thailand election results", sentences=3)
+    folded = [" ".join(sentence.casefold().split()) for sentence in summary]
+    assert len(folded) == len(set(folded))
+    assert repeated.strip() in summary
