@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT_DIR / f"latest-{mode}.md").write_text(markdown(results))
     if args.record:
         command = "make bench-quick" if args.quick else "make bench"
+        command += " (python -m benchmarks --record)"
         if args.only:
             command = f"python -m benchmarks {'--quick ' if args.quick else ''}--only {args.only}"
         _record(results, info, command)
