@@ -141,6 +141,18 @@ def _record(results: list[BenchResult], info: dict, command: str) -> None:
     path.write_text(text)
 
 
+def _merged_with_previous(results: list[BenchResult], path: Path) -> list[BenchResult]:
+    """This run's results with the previous run's for the benchmarks not run now (so
+    `--only X --record` updates X's figures and keeps the others)."""
+    fresh = {r.name: r for r in results}
+    try:
+        previous = [BenchResult.from_json(r) for r in json.loads(path.read_text())["results"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = []
+    merged = {r.name: r for r in previous} | fresh
+    return [merged[name] for name in BENCHMARKS if name in merged]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.split("\n")[0]
@@ -192,13 +204,15 @@ def main(argv: list[str] | None = None) -> int:
             if figure.note:
                 print(f"  - {figure.name}: {figure.note}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    if args.only:
+        results = _merged_with_previous(results, OUT_DIR / f"latest-{mode}.json")
     write_json(results, info, OUT_DIR / f"latest-{mode}.json")
     (OUT_DIR / f"latest-{mode}.md").write_text(markdown(results))
     if args.record:
         command = "make bench-quick" if args.quick else "make bench"
         command += " (python -m benchmarks --record)"
         if args.only:
-            command = f"python -m benchmarks {'--quick ' if args.quick else ''}--only {args.only}"
+            command += f"; then python -m benchmarks --only {args.only} --record"
         _record(results, info, command)
     return 0
 
