@@ -37,10 +37,10 @@ TITLE = "6. Footprint"
 SEED = 66
 SIZES = {
     "full": {"subscribers": 10_000, "feeds": 1000, "stories": 50_000, "send_window_s": 20},
-    "quick": {"subscribers": 1_000, "feeds": 200, "stories": 5_000, "send_window_s": 2},
+    "quick": {"subscribers": 600, "feeds": 200, "stories": 3_000, "send_window_s": 2},
 }
 TARGET_MB = 300
-ROUND_LIMIT_S = {"full": 150, "quick": 12}
+ROUND_LIMIT_S = {"full": 150, "quick": 8}
 IDLE_S = {"full": 8, "quick": 4}
 
 
