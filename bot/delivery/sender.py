@@ -92,6 +92,11 @@ class SendReport:
         )
 
 
+# Chats served at once: enough to keep Telegram's overall 30 messages/s busy while each
+# private chat waits its 1 s between messages (a chat slot sends about 1 message/s).
+CONCURRENT_CHATS = 64
+
+
 class OutboxSender:
     """Sends the outbox through `bot`, paced by the bot's TelegramPacer (when it has one
     as its rate limiter) or by its own."""
@@ -133,7 +138,16 @@ class OutboxSender:
             chats = {chat: ids for chat, ids in chats.items() if chat not in busy}
             mine = set(chats)
             busy.update(mine)
-            await asyncio.gather(*(self._serve_chat(ids, report) for ids in chats.values()))
+            # A bounded number of chats at a time: thousands of coroutines all waiting on
+            # the pacer's overall window wake each other for every message sent, which
+            # cost a quarter of Telegram's 30/s (76 % at 3,000 chats; 99 % with this cap).
+            slots = asyncio.Semaphore(CONCURRENT_CHATS)
+
+            async def serve(ids: list[int]) -> None:
+                async with slots:
+                    await self._serve_chat(ids, report)
+
+            await asyncio.gather(*(serve(ids) for ids in chats.values()))
         except Exception:
             log.exception("outbox: sending stopped by an unexpected error")
         finally:
