@@ -168,3 +168,23 @@ def test_trims_new_clusters_and_new_representatives_keep_the_key_index_right(
     latest = {cid: text for cid, text in kept.items() if cid not in texts}
     for query_text in QUERIES:
         assert indexed(index, query_text) == expected(query_text, latest), query_text
+
+
+def test_loading_in_chunks_reads_every_cluster_whole(db, labelled_room, monkeypatch):
+    room, texts = labelled_room
+    # Clusters with several copies, some straddling a chunk boundary.
+    for cluster_id in sorted(texts)[::4]:
+        room.add_copy(cluster_id, Copy("Second outlet", "A copy"), at=NOW)
+        room.add_copy(cluster_id, Copy("Third outlet", "Another copy"), at=NOW)
+    whole = ClusterIndex()
+    with db.session() as session:
+        expected_clusters = whole.between(session, None, NOW)
+    monkeypatch.setattr(candidates, "LOAD_CHUNK_CLUSTERS", 3)
+    monkeypatch.setattr(candidates, "LOAD_CHUNK_ROWS", 2)
+    chunked = ClusterIndex()
+    with db.session() as session:
+        assert chunked.between(session, None, NOW) == expected_clusters
+    assert len(expected_clusters) == len(texts)
+    assert {len(c.sources) for c in expected_clusters} == {1, 3}
+    for query_text in QUERIES:
+        assert indexed(chunked, query_text) == indexed(whole, query_text)
