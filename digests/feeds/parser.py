@@ -8,7 +8,6 @@ text and drop entries that name no page.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import io
 import logging
@@ -333,5 +332,8 @@ def parse_feed(body: bytes, url: str = "", content_type: str = "") -> ParsedFeed
 
 
 async def parse_feed_async(body: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
-    """`parse_feed` in a worker thread, so a big feed does not stall the event loop."""
-    return await asyncio.to_thread(parse_feed, body, url, content_type)
+    """`parse_feed` in the process-wide feed parsing process (see `parse_pool`): parsing
+    in a thread of this process would hold the GIL and stall the event loop."""
+    from digests.feeds.parse_pool import shared_parse_pool  # it imports this module
+
+    return await shared_parse_pool().parse(body, url, content_type)
