@@ -14,6 +14,8 @@ import contextlib
 import functools
 import logging
 import re
+import string
+import types
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,10 +93,77 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 @functools.lru_cache(maxsize=1)
+def _author_candidates_xpath():
+    """One XPath finding every element newspaper4k's author extractor looks at: an
+    attribute of AUTHOR_ATTRS whose whole value is one of AUTHOR_VALS, case aside."""
+    from lxml import etree
+    from newspaper.extractors.defines import AUTHOR_ATTRS, AUTHOR_VALS
+
+    values = "|" + "|".join(v.lower() for v in AUTHOR_VALS) + "|"
+    upper, lower = string.ascii_uppercase, string.ascii_lowercase
+    tests = [
+        f"(@{attr} and not(contains(@{attr}, '|')) and contains('{values}', "
+        f"concat('|', translate(@{attr}, '{upper}', '{lower}'), '|')))"
+        for attr in AUTHOR_ATTRS
+    ]
+    return etree.XPath(f".//*[{' or '.join(tests)}]")
+
+
+def _authors_in_one_pass(self: Any, doc: Any) -> list[str]:
+    """newspaper4k's `AuthorsExtractor.parse`, same result, with its 66 whole-tree XPath
+    walks (one per attribute and value) made one: they were a third of a page's reading."""
+    import newspaper.parsers as parsers
+
+    authors: list[str] = []
+    for script_tag in parsers.get_ld_json_object(doc):
+        if "@graph" in script_tag:
+            for item in script_tag.get("@graph", []):
+                if not isinstance(item, dict):
+                    continue
+                if item.get("@type") == "Person":
+                    authors.append(item.get("name", ""))
+                if "author" in item:
+                    authors.extend(self._get_authors_from_ld(item["author"]))
+        elif "author" in script_tag:
+            authors.extend(self._get_authors_from_ld(script_tag["author"]))
+    authors = [re.sub(r"[\n\t\r\xa0]", " ", x) for x in authors if x]
+
+    doc_root = doc.getroottree()
+    matches = [(node, doc_root.getpath(node)) for node in _author_candidates_xpath()(doc)]
+    # As newspaper4k: the most specific of nested matches, in document path order.
+    matches.sort(key=lambda m: m[1], reverse=True)
+    reduced: list[tuple[Any, str]] = []
+    for match in matches:
+        if not reduced or not reduced[-1][1].startswith(match[1]):
+            reduced.append(match)
+    reduced.sort(key=lambda m: m[1])
+    for node, _ in reduced:
+        if node.tag == "meta":
+            found = node.xpath("@content")
+            content = found[0] if found else ""
+        else:
+            content = self._get_text_from_element(node)
+        if content:
+            authors.extend(self._parse_byline(content))
+
+    authors = [re.sub(self._author_stopwords_re, "", x).strip(" .,-/") for x in authors]
+    unique = {item.lower().strip(): item.strip() for item in authors if item}
+    self.authors = list(unique.values())
+    return self.authors
+
+
+@functools.lru_cache(maxsize=1)
 def _speed_up_newspaper() -> None:
-    """Give newspaper4k's word tokenizer a translation table built once: it rebuilds one
-    from all Unicode punctuation on every call, a tenth of its parse time. Same output."""
+    """Make newspaper4k's parse cheaper with the same output: its author extractor walks
+    the tree once instead of 66 times; its link-density check reuses one stop-word object
+    per language (it built one, with file-system lookups, for every link of every block);
+    its word tokenizer gets a translation table built once (it rebuilt one from all Unicode
+    punctuation on every call, a tenth of its parse time)."""
+    import newspaper.parsers as np_parsers
     import newspaper.text as np_text
+    from newspaper.extractors.authors_extractor import AuthorsExtractor
+
+    AuthorsExtractor.parse = _authors_in_one_pass
 
     table = str.maketrans(np_text.punctuation, " " * len(np_text.punctuation))
     separators = re.escape("".join(np_text.contraction_separators))
@@ -110,6 +179,12 @@ def _speed_up_newspaper() -> None:
         return split(stray.sub(" ", text.translate(table)).lower())
 
     np_text.default_tokenizer = default_tokenizer
+
+    # parsers.is_highlink_density calls `txt.StopWords(language)`: only that module sees
+    # a cached one (instances are never changed after they are built; built after the
+    # tokenizer above is in place, which they pick up).
+    stop_words = functools.lru_cache(maxsize=64)(np_text.StopWords)
+    np_parsers.txt = types.SimpleNamespace(**{**vars(np_text), "StopWords": stop_words})
 
 
 def _newspaper_config(language: str):
