@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -119,15 +119,20 @@ async def add_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         position = max((topic.position for topic in subscriber.topics), default=0) + 1
         subscriber.topics.append(Topic(query=query.text, position=position, created_at=now))
         subscriber.no_topics_reminded_at = None
-        session.flush()
-        count, newest = recent_matches(session, query.text, now=now)
-        return AddedTopic(query.text, count, newest, subscriber.digest_time, subscriber.timezone)
+        return AddedTopic(query.text, 0, None, subscriber.digest_time, subscriber.timezone)
 
     try:
         added = await in_session(context, follow)
     except QueryError as problem:
         await reply(update, f"{escape(str(problem))}\nFor example: {TOPIC_EXAMPLE}")
         return
+    # Counted in a transaction of its own, after the topic is committed: inside the one
+    # that added it, SQLite's write lock was held while the day's stories were matched
+    # (seconds on the index's first use), and the pipeline's writes waited for it.
+    count, newest = await in_session(
+        context, lambda session: recent_matches(session, added.query, now=now)
+    )
+    added = replace(added, matches=count, newest_title=newest)
     lines = [f"Following <b>{escape(added.query)}</b>."]
     if added.matches:
         stories = "story" if added.matches == 1 else "stories"

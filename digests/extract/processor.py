@@ -37,8 +37,9 @@ from digests.summarize.summarizer import summarize
 
 log = logging.getLogger(__name__)
 
-# Results are written to the database this many at a time.
-WRITE_BATCH = 25
+# Results are written to the database this many at a time: few, so that each transaction
+# holds SQLite's one write lock briefly and the bot's own writes get it in between.
+WRITE_BATCH = 10
 # How long new workers may take to start and import the extractors.
 STARTUP_TIMEOUT = 120.0
 PageReader = Callable[..., PageReading]

@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 MAX_INTERVAL = timedelta(hours=24)
 # SQLite allows 32766 bound parameters per statement; stay well below any backend's limit.
 LOOKUP_CHUNK = 500
-# Feeds written per transaction.
-WRITE_BATCH = 100
+# Feeds written per transaction: few, so that a transaction holds SQLite's one write lock
+# for milliseconds and the bot's own writes (a /topic) get it in between; at 100 a /topic
+# waited seconds behind a poll round.
+WRITE_BATCH = 10
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
