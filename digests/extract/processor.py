@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,16 +102,24 @@ class ExtractionPool:
         workers is not a page's time."""
         async with self._starting:
             if self._pool is None:
-                pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
-                )
-                pings = [asyncio.wrap_future(pool.submit(_ready)) for _ in range(self.workers)]
+                # In a thread: creating the pool starts the forkserver and the first
+                # submit forks the workers, a third of a second of the event loop's time.
+                pool, pings = await asyncio.to_thread(self._new_pool)
                 try:
-                    await asyncio.wait_for(asyncio.gather(*pings), STARTUP_TIMEOUT)
+                    await asyncio.wait_for(
+                        asyncio.gather(*map(asyncio.wrap_future, pings)), STARTUP_TIMEOUT
+                    )
                 except (TimeoutError, BrokenProcessPool):
                     log.warning("extraction workers were slow to start")
                 self._pool = pool
             return self._pool
+
+    def _new_pool(self) -> tuple[ProcessPoolExecutor, list[Future]]:
+        """A new pool and a ping per worker (which starts the workers)."""
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_pool_context(), initializer=_warm_up
+        )
+        return pool, [pool.submit(_ready) for _ in range(self.workers)]
 
     async def start(self) -> None:
         """Start the workers now (pages fetched meanwhile will find them ready)."""
