@@ -90,6 +90,8 @@ async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
 
     application = build_application(settings, db, schedule=False)
     await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)  # as run_polling does: the warm-up starts
     await application.start()
     await application.updater.start_polling(
         poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES

@@ -20,6 +20,7 @@ from bot.handlers import ADMIN_COMMANDS, BOT_COMMANDS, register_handlers
 from bot.handlers.base import CLOCK_KEY, DB_KEY, NO_PREVIEW, SETTINGS_KEY
 from bot.jobs import LEASE_OWNER_KEY, SENDER_KEY, schedule_jobs
 from bot.lease import LeaseHeld, acquire_lease, instance_owner, release_lease
+from digests.compose.digest import SHARED_INDEX_WINDOW, shared_index
 from digests.config import Settings
 from digests.feeds.catalog import ensure_default_feeds
 from digests.logs import RedactSecrets, configure_logging
@@ -76,6 +77,19 @@ async def announce_commands(application: Application) -> None:
             log.warning("admin command menu for chat %s not set: %s", chat_id, problem)
 
 
+def warm_up(db: Database, now: datetime) -> None:
+    """Load what /topic replies need (blocking: run it in a thread): the topic matcher's
+    word lists, and the last day's stories analyzed in the database's shared index, as
+    the digest tick keeps it. Only reads: no write lock is held meanwhile."""
+    try:
+        parse_query("ukraine")
+        index = shared_index(db.engine)
+        with db.session() as session:
+            index.keep_window(session, now - SHARED_INDEX_WINDOW, now)
+    except Exception:
+        log.exception("warming up the topic matcher failed; the first /topic will be slow")
+
+
 async def on_startup(application: Application) -> None:
     """After initialize (the bot knows its username): command menu, then the jobs."""
     try:
@@ -84,10 +98,12 @@ async def on_startup(application: Application) -> None:
         log.warning("setMyCommands failed: %s (the bot works without the menu)", problem)
     if application.bot_data.get(SCHEDULE_JOBS_KEY, True):
         schedule_jobs(application)
-    # The topic matcher loads its word lists and gazetteer (seconds) on first use: do it
-    # now, in a thread, so the first /topic is answered at once.
-    application.bot_data[WARM_UP_KEY] = asyncio.create_task(
-        asyncio.to_thread(parse_query, "ukraine"), name="warm topics"
+    # The topic matcher loads its word lists and gazetteer, and the shared index the last
+    # day's stories (seconds) on first use: do it now, in a thread, so the first /topic is
+    # answered at once.
+    data = application.bot_data
+    data[WARM_UP_KEY] = asyncio.create_task(
+        asyncio.to_thread(warm_up, data[DB_KEY], data[CLOCK_KEY]()), name="warm topics"
     )
     log.info("bot @%s started", application.bot.username)
 
