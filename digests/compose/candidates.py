@@ -33,6 +33,7 @@ from digests.topics import (
     StoryText,
     TopicMatch,
     analyze_story,
+    match_score,
     match_story,
     query_keys,
 )
@@ -208,9 +209,9 @@ class ClusterIndex:
                     cluster_id = slots[slot]
                     if cluster_id is None:
                         continue
-                    match = match_story(query, self._analyzed[cluster_id])
-                    if match is not None:
-                        new[cluster_id] = match.score
+                    score = match_score(query, self._analyzed[cluster_id])
+                    if score is not None:
+                        new[cluster_id] = score
                 if new:
                     found.add(new)
             self._matches[query.text] = (end, found)

@@ -5,6 +5,7 @@ from digests.topics.matching import (
     StoryText,
     TopicMatch,
     analyze_story,
+    match_score,
     match_story,
     query_keys,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "TopicMatch",
     "analyze_story",
     "check_new_topic",
+    "match_score",
     "match_story",
     "parse_query",
     "query_keys",

@@ -27,6 +27,7 @@ holds for every cluster of the day (about 10 KB each, against about 240 KB for a
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -116,8 +117,9 @@ class AnalyzedStory:
 
     Compact: words are numbered across the fields (title, then summary, then body);
     `keys` is sorted and the positions of keys[i] are postings[offsets[i]:offsets[i + 1]].
-    The analyzed text is kept (UTF-8; the fields joined by a line break, the body cut after
-    its last analyzed word) only to quote the words that matched."""
+    The analyzed text is kept (UTF-8, zlib-compressed: under half the size; the fields
+    joined by a line break, the body cut after its last analyzed word) only to quote the
+    words that matched (`match_story`; `match_score` does without)."""
 
     languages: tuple[str, ...]
     text: bytes
@@ -254,7 +256,7 @@ def analyze_story(story: StoryText) -> AnalyzedStory:
     count = len(starts)
     return AnalyzedStory(
         languages=languages,
-        text=joined.encode(),
+        text=zlib.compress(joined.encode(), 6),
         bounds=(bounds[0], bounds[1]),
         keys=sorted_keys,
         offsets=array(_typecode(len(postings)), offsets),
@@ -427,9 +429,8 @@ def _surface(story: AnalyzedStory, text: str, code: int, length: int) -> str:
     return text[story.starts[code] : word_end(text, story.starts[code + length - 1])]
 
 
-def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | None:
-    """How well a story matches a topic, or None when it does not."""
-    analyzed = story if isinstance(story, AnalyzedStory) else analyze_story(story)
+def _best(query: Query, analyzed: AnalyzedStory) -> tuple[float, list[tuple[int, int]]] | None:
+    """The score of the best matching group, and every group's hits; None: no match."""
     for term in query.excludes:
         if _term_hits(term, analyzed):
             return None
@@ -442,9 +443,28 @@ def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | 
             hits += found[1]
     if not hits:
         return None
+    return best, hits
+
+
+def match_score(query: Query, story: StoryText | AnalyzedStory) -> float | None:
+    """`match_story`'s score alone (None when it does not match), without finding the
+    words that matched: for an index that ranks many stories and quotes a few."""
+    analyzed = story if isinstance(story, AnalyzedStory) else analyze_story(story)
+    found = _best(query, analyzed)
+    return None if found is None else round(found[0], 3)
+
+
+def match_story(query: Query, story: StoryText | AnalyzedStory) -> TopicMatch | None:
+    """How well a story matches a topic, or None when it does not."""
+    analyzed = story if isinstance(story, AnalyzedStory) else analyze_story(story)
+    found = _best(query, analyzed)
+    if found is None:
+        return None
+    best, hits = found
     matched: dict[str, str] = {}
-    # Kept as UTF-8: half the size of a str holding any character past Latin-1 (’, —).
-    text = analyzed.text.decode()
+    # Kept as compressed UTF-8: a third of the size of a str holding any character past
+    # Latin-1 (’, —).
+    text = zlib.decompress(analyzed.text).decode()
     for code, length in sorted(set(hits)):
         surface = _surface(analyzed, text, code, length)
         matched.setdefault(surface.casefold(), surface)

@@ -1,5 +1,6 @@
 """`query_keys`, the prefilter an index of stories uses: a story a query matches always has
-the keys it names, so matching only the stories sharing them finds every match."""
+the keys it names, so matching only the stories sharing them finds every match; and
+`match_score`, what the index keeps of a match."""
 
 import json
 import random
@@ -13,6 +14,7 @@ from digests.topics import (
     QueryError,
     StoryText,
     analyze_story,
+    match_score,
     match_story,
     parse_query,
     query_keys,
@@ -141,3 +143,11 @@ def test_any_story_a_query_matches_passes_its_prefilter(words, query, language):
         keys = set(story.keys)
         alternatives = query_keys(parsed, {story.languages})
         assert any(all(keys & s for s in alternative) for alternative in alternatives)
+
+
+@pytest.mark.parametrize("query_text", QUERIES)
+def test_the_score_alone_is_the_score_of_the_match(query_text):
+    query = parse_query(query_text)
+    for story in STORIES:
+        match = match_story(query, story)
+        assert match_score(query, story) == (None if match is None else match.score)
