@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -183,11 +184,14 @@ def queue_due_digests(
     *,
     now: datetime,
     compose_options: dict[str, Any] | None = None,
+    stop: threading.Event | None = None,
 ) -> TickReport:
     """Compose and queue every digest due at `now` (sync: run it off the event loop).
 
     Each subscriber is one transaction: the outbox rows, last_digest_at and the next slot
-    are committed together, so a crash leaves either all of it or none of it.
+    are committed together, so a crash leaves either all of it or none of it. Once `stop`
+    is set (the bot is shutting down) no further subscriber is started: they stay due for
+    the next tick.
     """
     report = TickReport()
     options = dict(compose_options or {})
@@ -207,7 +211,13 @@ def queue_due_digests(
                 .order_by(Subscriber.next_digest_at, Subscriber.id)
             )
         )
-    for subscriber_id in due_ids:
+    for done, subscriber_id in enumerate(due_ids):
+        if stop is not None and stop.is_set():
+            log.info(
+                "digest tick stopped: %d due subscribers left for the next tick",
+                len(due_ids) - done,
+            )
+            break
         try:
             with db.session() as session:
                 subscriber = session.get(Subscriber, subscriber_id)
@@ -252,14 +262,16 @@ async def send_due_digests(
     *,
     now: datetime | None = None,
     clock: Callable[[], datetime] = utcnow,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Queue every digest due at `now` (default: `clock()`), then send the outbox.
+    """Queue every digest due at `now` (default: `clock()`), then send the outbox; `stop`
+    ends the queueing between subscribers (see `queue_due_digests`).
 
     `bot_or_sender` is an OutboxSender, a telegram.Bot (a sender is made for it) or None
     (queue only). Returns how many digests and notes were queued.
     """
     moment = now or clock()
-    report = await asyncio.to_thread(queue_due_digests, db, settings, now=moment)
+    report = await asyncio.to_thread(queue_due_digests, db, settings, now=moment, stop=stop)
     if report.due or report.failed:
         log.info("digest tick: %s", report.summary_line())
     if bot_or_sender is not None:
