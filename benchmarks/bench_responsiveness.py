@@ -88,7 +88,8 @@ async def _scenario(settings, db, api: LocalBotApi, size) -> dict[str, object]:
     from digests.feeds.poller import poll_due_feeds
     from digests.fetcher import Fetcher
 
-    application = build_application(settings, db, schedule=False)
+    # No jobs (the scenario runs the work itself), but the start-up of the real bot.
+    application = build_application(settings, db, schedule=False, warm_index=True)
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)  # as run_polling does: the warm-up starts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -18,7 +19,7 @@ from bot.delivery.pacing import TelegramPacer
 from bot.delivery.sender import OutboxSender
 from bot.handlers import ADMIN_COMMANDS, BOT_COMMANDS, register_handlers
 from bot.handlers.base import CLOCK_KEY, DB_KEY, NO_PREVIEW, SETTINGS_KEY
-from bot.jobs import LEASE_OWNER_KEY, SENDER_KEY, schedule_jobs
+from bot.jobs import LEASE_OWNER_KEY, SENDER_KEY, schedule_jobs, stopping
 from bot.lease import LeaseHeld, acquire_lease, instance_owner, release_lease
 from digests.compose.digest import SHARED_INDEX_WINDOW, shared_index
 from digests.config import Settings
@@ -31,6 +32,7 @@ from digests.topics import parse_query
 log = logging.getLogger(__name__)
 
 SCHEDULE_JOBS_KEY = "schedule_jobs"
+WARM_INDEX_KEY = "warm_index"
 WARM_UP_KEY = "warm_up"
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 # The updates the bot acts on (everything else is not even fetched).
@@ -77,12 +79,14 @@ async def announce_commands(application: Application) -> None:
             log.warning("admin command menu for chat %s not set: %s", chat_id, problem)
 
 
-def warm_up(db: Database, now: datetime) -> None:
+def warm_up(db: Database, now: datetime | None) -> None:
     """Load what /topic replies need (blocking: run it in a thread): the topic matcher's
-    word lists, and the last day's stories analyzed in the database's shared index, as
-    the digest tick keeps it. Only reads: no write lock is held meanwhile."""
+    word lists, and, given `now`, the last day's stories analyzed in the database's shared
+    index, as the digest tick keeps it. Only reads: no write lock is held meanwhile."""
     try:
         parse_query("ukraine")
+        if now is None:
+            return
         index = shared_index(db.engine)
         with db.session() as session:
             index.keep_window(session, now - SHARED_INDEX_WINDOW, now)
@@ -90,8 +94,27 @@ def warm_up(db: Database, now: datetime) -> None:
         log.exception("warming up the topic matcher failed; the first /topic will be slow")
 
 
+def stop_jobs_on_signals(application: Application) -> None:
+    """On SIGINT/SIGTERM/SIGABRT, tell running jobs to stop (`stopping`), then stop as
+    run_polling's own handler does: its shutdown waits for running jobs, and a digest tick
+    in its thread would otherwise run to its end (minutes for thousands of subscribers)."""
+    loop = asyncio.get_running_loop()
+    stop = stopping(application)
+
+    def on_signal() -> None:
+        stop.set()
+        raise SystemExit  # what run_polling's handler does: it then stops the application
+
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        try:
+            loop.add_signal_handler(number, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):
+            return  # no signal handling on this loop (Windows, a thread): nothing to replace
+
+
 async def on_startup(application: Application) -> None:
     """After initialize (the bot knows its username): command menu, then the jobs."""
+    stop_jobs_on_signals(application)
     try:
         await announce_commands(application)
     except TelegramError as problem:
@@ -102,8 +125,9 @@ async def on_startup(application: Application) -> None:
     # day's stories (seconds) on first use: do it now, in a thread, so the first /topic is
     # answered at once.
     data = application.bot_data
+    now = data[CLOCK_KEY]() if data.get(WARM_INDEX_KEY, True) else None
     data[WARM_UP_KEY] = asyncio.create_task(
-        asyncio.to_thread(warm_up, data[DB_KEY], data[CLOCK_KEY]()), name="warm topics"
+        asyncio.to_thread(warm_up, data[DB_KEY], now), name="warm topics"
     )
     log.info("bot @%s started", application.bot.username)
 
@@ -114,10 +138,12 @@ def build_application(
     *,
     clock: Callable[[], datetime] = utcnow,
     schedule: bool = True,
+    warm_index: bool | None = None,
 ) -> Application:
     """The bot: handlers, error handler, E's pacer as rate limiter, the outbox sender,
     `db`/`settings`/`clock` in bot_data. `schedule=False` leaves the jobs off (tests drive
-    the digest tick themselves)."""
+    the digest tick themselves); `warm_index` (default: as `schedule`) has the start-up
+    load the last day into the shared cluster index that /topic replies use."""
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -131,6 +157,9 @@ def build_application(
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[CLOCK_KEY] = clock
     application.bot_data[SCHEDULE_JOBS_KEY] = schedule
+    # Loading the day at start is what the digest tick at start does anyway; without the
+    # jobs (tests with a clock standing still) the index is left to load on first use.
+    application.bot_data[WARM_INDEX_KEY] = schedule if warm_index is None else warm_index
     application.bot_data[SENDER_KEY] = OutboxSender(db, application.bot, clock=clock)
     register_handlers(application)
     application.add_error_handler(report_error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 SENDER_KEY = "outbox_sender"
 SENDER_LOCK_KEY = "outbox_lock"
 LEASE_OWNER_KEY = "lease_owner"
+STOPPING_KEY = "stopping"
 
 DIGEST_TICK_EVERY = timedelta(minutes=1)
 OUTBOX_EVERY = timedelta(seconds=5)
@@ -52,13 +54,23 @@ def send_outbox_soon(application: Application) -> None:
     application.create_task(_send_outbox_logged(application), name="send outbox")
 
 
+def stopping(application: Application) -> threading.Event:
+    """Set once the bot is shutting down: long jobs running in threads check it and stop
+    early (the application's stop waits for running jobs)."""
+    return application.bot_data.setdefault(STOPPING_KEY, threading.Event())
+
+
 async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Queue every digest that is due, then send the outbox."""
     application = context.application
     data = application.bot_data
     clock = data.get(CLOCK_KEY, utcnow)
-    await send_due_digests(data[DB_KEY], None, data[SETTINGS_KEY], now=clock(), clock=clock)
-    await send_outbox(application)
+    stop = stopping(application)
+    await send_due_digests(
+        data[DB_KEY], None, data[SETTINGS_KEY], now=clock(), clock=clock, stop=stop
+    )
+    if not stop.is_set():
+        await send_outbox(application)
 
 
 async def outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,6 +98,7 @@ async def lease_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not await asyncio.to_thread(renew_lease, data[DB_KEY], owner):
         log.error("lost the single-instance lease to another instance; stopping")
+        stopping(application).set()
         application.stop_running()
 
 
