@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import string
+import threading
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -170,9 +171,8 @@ class _PubdateLookups:
         from newspaper.extractors.defines import PUBLISH_DATE_TAGS
 
         self._parsers = parsers
-        self._doc: Any = None
-        self._metas: list[Any] = []
-        self._tagged: list[Any] = []
+        # (doc, its meta tags, its date-attribute elements), per thread.
+        self._walked = threading.local()
         self._known = {(t["attribute"], t["value"]) for t in PUBLISH_DATE_TAGS}
         self._attributes = tuple(sorted({attr for attr, _ in self._known}))
         self._values = frozenset(value.lower() for _, value in self._known)
@@ -183,30 +183,43 @@ class _PubdateLookups:
 
     def index(self, doc: Any) -> None:
         """Walk `doc` for the lookups to come (None: forget it)."""
-        self._doc = doc
-        self._metas = [] if doc is None else self._metas_xpath(doc)
-        self._tagged = (
-            [] if doc is None else elements_with_attribute(doc, self._attributes, self._values)
+        self._walked.page = (
+            None
+            if doc is None
+            else (
+                doc,
+                self._metas_xpath(doc),
+                elements_with_attribute(doc, self._attributes, self._values),
+            )
         )
 
+    def _walked_for(self, node: Any) -> tuple[Any, list[Any], list[Any]] | None:
+        page = getattr(self._walked, "page", None)
+        return page if page is not None and page[0] is node else None
+
     def get_metatags(self, node: Any, value: str | None = None) -> list[Any]:
-        if value is None or node is not self._doc:
+        page = self._walked_for(node)
+        if value is None or page is None:
             return self._parsers.get_metatags(node, value)
         return [
-            m for m in self._metas if value in (m.get("name"), m.get("property"), m.get("itemprop"))
+            m for m in page[1] if value in (m.get("name"), m.get("property"), m.get("itemprop"))
         ]
 
     def get_elements_by_attribs(
         self, node: Any, attribs: dict[str, str], attribs_match: str = "exact"
     ) -> list[Any]:
         items = list(attribs.items())
-        if node is not self._doc or attribs_match != "exact" or len(items) != 1:
+        page = self._walked_for(node)
+        if (
+            page is None
+            or attribs_match != "exact"
+            or len(items) != 1
+            or items[0] not in self._known
+        ):
             return self._parsers.get_elements_by_attribs(node, attribs, attribs_match)
         ((attr, value),) = items
-        if (attr, value) not in self._known:
-            return self._parsers.get_elements_by_attribs(node, attribs, attribs_match)
         wanted = value.lower()
-        return [n for n in self._tagged if (n.get(attr) or "").translate(_ASCII_LOWER) == wanted]
+        return [n for n in page[2] if (n.get(attr) or "").translate(_ASCII_LOWER) == wanted]
 
 
 def _date_lookups_in_two_walks() -> None:
