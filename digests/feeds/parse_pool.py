@@ -14,6 +14,7 @@ import asyncio
 import logging
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 PARSE_WORKERS = 1
 # How long a new worker may take to start (a fresh interpreter importing feedparser).
 STARTUP_TIMEOUT = 60.0
+# After a failed start, feeds are parsed in threads this long before starting is tried again.
+RETRY_START_AFTER = 600.0
 FeedParser = Callable[[bytes, str, str], ParsedFeed]
 
 
@@ -44,7 +47,8 @@ class FeedParsePool:
         self.workers = max(1, workers)
         self.parser = parser
         self._pool: ProcessPoolExecutor | None = None
-        self._unavailable = False  # starting a process failed: parse in threads
+        # Starting a process failed: parse in threads until this time.monotonic().
+        self._unavailable_until = 0.0
         # A threading lock, not an asyncio one: the pool outlives event loops (each
         # `asyncio.run`, each test) and is started from worker threads.
         self._lock = threading.Lock()
@@ -53,19 +57,25 @@ class FeedParsePool:
         """The running pool, started if need be (blocking: call it in a thread); None
         when processes cannot be started here."""
         with self._lock:
-            if self._pool is not None or self._unavailable:
+            if self._pool is not None or time.monotonic() < self._unavailable_until:
                 return self._pool
             # spawn, not fork (the bot has threads) and not the forkserver (extraction
             # preloads its own modules into it; whoever starts it first decides them).
             context = multiprocessing.get_context("spawn")
+            pool = None
             try:
                 pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
                 # Workers start on the first submit: start them here, off the event loop.
                 for ping in [pool.submit(_ready) for _ in range(self.workers)]:
                     ping.result(timeout=STARTUP_TIMEOUT)
             except Exception as exc:
-                log.warning("feed parsing stays in this process: no worker process (%s)", exc)
-                self._unavailable = True
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                log.warning(
+                    "feed parsing runs in threads for now: no worker process (%s)",
+                    " ".join(str(exc).split())[:300],
+                )
+                self._unavailable_until = time.monotonic() + RETRY_START_AFTER
                 return None
             self._pool = pool
             return pool

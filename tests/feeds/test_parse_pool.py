@@ -3,11 +3,14 @@ and a worker that dies replaced by a new one."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from digests.feeds import parse_pool
 from digests.feeds.parse_pool import FeedParsePool
 from digests.feeds.parser import FeedParseError, parse_feed
-from tests.feeds.crashing_parser import parse_or_crash
+from tests.feeds.crashing_parser import parse_or_crash, parsing_process_id
 from tests.feeds.sample_feeds import Item, rss
 
 FEED = rss([Item("First story", "https://example.com/a"), Item("Second", "https://example.com/b")])
@@ -47,10 +50,24 @@ async def test_a_feed_that_kills_every_worker_is_an_error_and_the_pool_goes_on(p
 
 
 async def test_without_worker_processes_feeds_are_parsed_in_this_process(monkeypatch) -> None:
-    def no_processes(*args, **kwargs):
-        raise OSError("no processes here")
-
-    monkeypatch.setattr("digests.feeds.parse_pool.ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(parse_pool, "ProcessPoolExecutor", _raise_os_error)
     pool = FeedParsePool()
     parsed = await pool.parse(FEED.encode(), "https://example.com/feed")
     assert len(parsed.entries) == 2
+
+
+async def test_processes_are_tried_again_after_a_failed_start(monkeypatch) -> None:
+    real = parse_pool.ProcessPoolExecutor
+    monkeypatch.setattr(parse_pool, "RETRY_START_AFTER", 0.0)
+    monkeypatch.setattr(parse_pool, "ProcessPoolExecutor", _raise_os_error)
+    pool = FeedParsePool(parser=parsing_process_id)  # type: ignore[arg-type]
+    try:
+        assert await pool.parse(b"<rss/>") == os.getpid()  # a thread of this process
+        monkeypatch.setattr(parse_pool, "ProcessPoolExecutor", real)
+        assert await pool.parse(b"<rss/>") != os.getpid()  # a worker process again
+    finally:
+        pool.close()
+
+
+def _raise_os_error(*args, **kwargs):
+    raise OSError("no processes here")
