@@ -32,10 +32,12 @@ log = logging.getLogger(__name__)
 MAX_INTERVAL = timedelta(hours=24)
 # SQLite allows 32766 bound parameters per statement; stay well below any backend's limit.
 LOOKUP_CHUNK = 500
-# Feeds written per transaction: few, so that a transaction holds SQLite's one write lock
-# for milliseconds and the bot's own writes (a /topic) get it in between; at 100 a /topic
-# waited seconds behind a poll round.
-WRITE_BATCH = 10
+# Feeds written per transaction, at most; and their entries, at most: a transaction must
+# hold SQLite's one write lock for milliseconds so that the bot's own writes (a /topic) get
+# it in between (100 feeds with new entries at once made a /topic wait seconds), while a
+# round of 304s, only health updates, still commits rarely.
+WRITE_BATCH = 100
+WRITE_BATCH_ENTRIES = 300
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -312,6 +314,10 @@ def _record(
     return results
 
 
+def _entry_count(outcome: FeedOutcome) -> int:
+    return len(outcome.parsed.entries) if outcome.parsed is not None else 0
+
+
 def _log_outcome(outcome: FeedOutcome, new: int) -> None:
     url = outcome.feed.url
     if outcome.error is not None:
@@ -375,8 +381,12 @@ async def poll_due_feeds(
         remaining = len(feeds)
         while remaining:
             batch = [await finished.get()]
+            entries = _entry_count(batch[0])
             while not finished.empty() and len(batch) < WRITE_BATCH:
+                if entries >= WRITE_BATCH_ENTRIES:
+                    break
                 batch.append(finished.get_nowait())
+                entries += _entry_count(batch[-1])
             try:
                 results = await asyncio.to_thread(_record, db, settings, batch, now)
             except Exception as exc:
