@@ -160,7 +160,9 @@ def build_application(
     # Loading the day at start is what the digest tick at start does anyway; without the
     # jobs (tests with a clock standing still) the index is left to load on first use.
     application.bot_data[WARM_INDEX_KEY] = schedule if warm_index is None else warm_index
-    application.bot_data[SENDER_KEY] = OutboxSender(db, application.bot, clock=clock)
+    application.bot_data[SENDER_KEY] = OutboxSender(
+        db, application.bot, clock=clock, stop=stopping(application)
+    )
     register_handlers(application)
     application.add_error_handler(report_error)
     return application

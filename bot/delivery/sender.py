@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,8 +112,11 @@ class OutboxSender:
         max_attempts: int = 12,
         backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(hours=1),
+        stop: threading.Event | None = None,
     ) -> None:
         self.db = db
+        # Set when the bot shuts down: no new message is started (the rest stay pending).
+        self.stop = stop
         self.bot = bot
         self.clock = clock
         if pacer is None and isinstance(getattr(bot, "rate_limiter", None), TelegramPacer):
@@ -199,6 +203,8 @@ class OutboxSender:
             while ids:
                 chat_id = None
                 for outbox_id in ids:
+                    if self.stop is not None and self.stop.is_set():
+                        return
                     outcome, chat_id = await self._send_one(outbox_id, report)
                     if outcome == "stop":
                         return

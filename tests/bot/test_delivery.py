@@ -447,3 +447,25 @@ async def test_five_hundred_subscribers_at_once(db: Database) -> None:
             if len(sent) == 2:
                 assert sent[1].time - sent[0].time >= 1.0
         assert {r.status for r in outbox(db)} == {"sent"}
+
+
+async def test_a_stopping_sender_starts_no_new_message(db: Database) -> None:
+    import threading
+
+    with FakeTelegram(private_per_second=50) as fake:
+        fake.add_chat(42)
+        with db.session() as session:
+            sub = Subscriber(chat_id=42, chat_type="private")
+            cluster = Cluster(first_seen_at=NOW)
+            session.add_all([sub, cluster])
+            session.flush()
+            enqueue_digest(session, sub, plan_for([cluster.id]), parts(42, 3), due_at=NOW)
+        stop = threading.Event()
+        stop.set()
+        async with fake.bot() as bot:
+            stopped = await OutboxSender(db, bot, clock=Clock(), stop=stop).send_pending()
+            assert stopped.sent == 0 and fake.sent_to(42) == []
+            # The next run (after a restart) sends them all, once.
+            resumed = await OutboxSender(db, bot, clock=Clock()).send_pending()
+        assert resumed.sent == 3
+        assert [m.plain for m in fake.sent_to(42)] == visible(parts(42, 3))
