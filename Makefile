@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/newsdigest run
+	@$(BIN)/newsdigest run
 
 test: $(STAMP)
 	$(BIN)/ruff check .
