@@ -23,13 +23,14 @@ import contextlib
 import html
 import json
 import math
-import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
 from urllib.parse import parse_qs
+
+from benchmarks.localweb import exit_with_parent
 
 BOT_USER = {
     "id": 777000111,
@@ -289,15 +290,6 @@ async def _serve() -> None:
     asyncio.get_running_loop().create_task(exit_with_parent())
     async with server:
         await server.serve_forever()
-
-
-async def exit_with_parent() -> None:
-    """Leave when the benchmark that started this server is gone (killed, crashed)."""
-    parent = os.getppid()
-    while True:
-        await asyncio.sleep(1)
-        if os.getppid() != parent:
-            os._exit(0)
 
 
 class LocalBotApi:
