@@ -30,7 +30,7 @@ import time
 import urllib.request
 from urllib.parse import parse_qs
 
-from benchmarks.localweb import exit_with_parent
+from benchmarks.localweb import exit_with_parent, read_request
 
 BOT_USER = {
     "id": 777000111,
@@ -226,21 +226,10 @@ async def _api_call(state: BotApiState, method: str, params: dict[str, str]) -> 
 async def _handle(state: BotApiState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
     try:
         while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, ConnectionError):
+            request = await read_request(reader)
+            if request is None:
                 break
-            lines = head.decode("latin-1").split("\r\n")
-            verb, target, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                if ":" in line:
-                    name, value = line.split(":", 1)
-                    headers[name.strip().lower()] = value.strip()
-            body = b""
-            length = int(headers.get("content-length", "0") or 0)
-            if length:
-                body = await reader.readexactly(length)
+            verb, target, headers, body = request
             path, _, query = target.partition("?")
             status, payload = await _route(state, verb, path, query, headers, body)
             data = json.dumps(payload).encode()
