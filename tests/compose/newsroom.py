@@ -50,26 +50,30 @@ class Newsroom:
             session.flush()
             stories = []
             for copy, feed_id in zip(copies, feed_ids, strict=True):
-                number = next(self._numbers)
-                url = copy.url or f"https://www.outlet{number}.example/news/{number}"
-                story = Story(
-                    feed_id=feed_id,
-                    url=url,
-                    canonical_url=url,
-                    title=copy.title,
-                    text=copy.text,
-                    summary=copy.summary,
-                    feed_summary=copy.feed_summary,
-                    published_at=copy.published,
-                    first_seen_at=copy.seen or seen,
-                    status="extracted",
-                    cluster_id=cluster.id,
-                )
+                story = self._story(copy, feed_id, cluster.id, seen)
                 session.add(story)
                 stories.append(story)
             session.flush()
             cluster.representative_story_id = stories[representative].id
             return cluster.id
+
+    def _story(self, copy: Copy, feed_id: int | None, cluster_id: int, seen: datetime) -> Story:
+        """An extracted story row for `copy` in a cluster (a made-up URL when it has none)."""
+        number = next(self._numbers)
+        url = copy.url or f"https://www.outlet{number}.example/news/{number}"
+        return Story(
+            feed_id=feed_id,
+            url=url,
+            canonical_url=url,
+            title=copy.title,
+            text=copy.text,
+            summary=copy.summary,
+            feed_summary=copy.feed_summary,
+            published_at=copy.published,
+            first_seen_at=copy.seen or seen,
+            status="extracted",
+            cluster_id=cluster_id,
+        )
 
     def add_copy(self, cluster_id: int, copy: Copy, *, at: datetime) -> int:
         """A copy joining a cluster, as a clustering run at `at` records it (the
@@ -77,21 +81,7 @@ class Newsroom:
         feed_id = self.feed(copy.feed) if copy.feed else None
         with self.db.session() as session:
             cluster = session.get(Cluster, cluster_id)
-            number = next(self._numbers)
-            url = copy.url or f"https://www.outlet{number}.example/news/{number}"
-            story = Story(
-                feed_id=feed_id,
-                url=url,
-                canonical_url=url,
-                title=copy.title,
-                text=copy.text,
-                summary=copy.summary,
-                feed_summary=copy.feed_summary,
-                published_at=copy.published,
-                first_seen_at=copy.seen or at,
-                status="extracted",
-                cluster_id=cluster_id,
-            )
+            story = self._story(copy, feed_id, cluster_id, at)
             session.add(story)
             cluster.story_count += 1
             cluster.updated_at = at
